@@ -1,0 +1,11 @@
+"""Embedding backends behind one interface: `create_backend("bert" | "flair" | "elmo", **options)`."""
+
+from index_builder.backends.base import (
+    BackendError,
+    EmbeddingBackend,
+    backend_names,
+    create_backend,
+    set_threads,
+)
+
+__all__ = ["BackendError", "EmbeddingBackend", "backend_names", "create_backend", "set_threads"]

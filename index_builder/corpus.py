@@ -1,0 +1,149 @@
+"""Stream a corpus in the evaluation framework's format (Raganato et al. 2017) into typed records.
+
+`*.data.xml` holds `<text>/<sentence>/<wf|instance>` tokens; `*.gold.key.txt` holds `instance_id key [key ...]`.
+Both may be gzipped. The XML is parsed incrementally, so memory stays bounded by one sentence plus the keys.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+
+class CorpusError(ValueError):
+    """A corpus or key file that cannot be read; the message names the file and the offending line or id."""
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str  # surface form; a multi-word expression keeps its words joined by spaces
+    lemma: str
+    pos: str  # universal tag as in the XML (NOUN, VERB, ADJ, ADV, DET, ...)
+
+
+@dataclass(frozen=True)
+class Instance:
+    id: str
+    position: int  # index of the token in its sentence
+    lemma: str
+    pos: str
+    keys: tuple[str, ...]  # gold sense keys; empty when the corpus is read without keys
+
+
+@dataclass(frozen=True)
+class Sentence:
+    id: str
+    doc_id: str
+    tokens: tuple[Token, ...]
+    instances: tuple[Instance, ...]
+
+    @property
+    def words(self) -> list[str]:
+        return [t.text for t in self.tokens]
+
+    @property
+    def text(self) -> str:
+        """The tokens joined by single spaces (the sentence text stored with every neighbour)."""
+        return " ".join(self.words)
+
+    def char_spans(self) -> list[tuple[int, int]]:
+        """Character span of each token in `text`."""
+        spans, start = [], 0
+        for token in self.tokens:
+            spans.append((start, start + len(token.text)))
+            start += len(token.text) + 1
+        return spans
+
+
+def _open_text(path: Path) -> IO[str]:
+    raw = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
+    return io.TextIOWrapper(raw, encoding="utf-8")
+
+
+def read_keys(path: str | Path) -> dict[str, tuple[str, ...]]:
+    """Read a gold key file into {instance_id: keys}."""
+    path = Path(path)
+    if not path.is_file():
+        raise CorpusError(f"{path}: key file not found")
+    keys: dict[str, tuple[str, ...]] = {}
+    try:
+        with _open_text(path) as handle:
+            for line_no, line in enumerate(handle, 1):
+                fields = line.split()
+                if not fields:
+                    continue
+                if len(fields) < 2:
+                    raise CorpusError(f"{path}:{line_no}: instance {fields[0]!r} has no sense key")
+                if fields[0] in keys:
+                    raise CorpusError(f"{path}:{line_no}: instance {fields[0]!r} listed twice")
+                keys[fields[0]] = tuple(fields[1:])
+    except (OSError, UnicodeDecodeError, EOFError) as err:
+        raise CorpusError(f"{path}: cannot read key file: {err}") from err
+    return keys
+
+
+def read_corpus(
+    xml_path: str | Path, keys_path: str | Path | None = None, limit_docs: int | None = None
+) -> Iterator[Sentence]:
+    """Yield the sentences of a corpus, with gold keys attached when `keys_path` is given.
+
+    With keys, every instance must have a key and every key line must name an instance of the corpus
+    (checked at the end, unless `limit_docs` cuts the corpus short).
+    """
+    xml_path = Path(xml_path)
+    if not xml_path.is_file():
+        raise CorpusError(f"{xml_path}: corpus file not found")
+    gold = read_keys(keys_path) if keys_path is not None else None
+    seen: set[str] = set()
+    docs = 0
+    doc_id = ""
+    tokens: list[Token] = []
+    instances: list[Instance] = []
+    with _open_text(xml_path) as handle:
+        parser = ET.iterparse(handle, events=("start", "end"))
+        try:
+            for event, elem in parser:
+                tag = elem.tag
+                if event == "start":
+                    if tag == "text":
+                        if limit_docs is not None and docs >= limit_docs:
+                            return
+                        docs += 1
+                        doc_id = elem.get("id", "")
+                    elif tag == "sentence":
+                        tokens, instances = [], []
+                    continue
+                if tag in ("wf", "instance"):
+                    text = " ".join((elem.text or "").split())
+                    lemma = elem.get("lemma", text.lower())
+                    pos = elem.get("pos", "X")
+                    if tag == "instance":
+                        instance_id = elem.get("id")
+                        if not instance_id:
+                            raise CorpusError(f"{xml_path}: <instance> without id in sentence after {doc_id}")
+                        keys: tuple[str, ...] = ()
+                        if gold is not None:
+                            if instance_id not in gold:
+                                raise CorpusError(f"{xml_path}: instance {instance_id} has no gold key")
+                            keys = gold[instance_id]
+                            seen.add(instance_id)
+                        instances.append(Instance(instance_id, len(tokens), lemma, pos, keys))
+                    tokens.append(Token(text, lemma, pos))
+                elif tag == "sentence":
+                    sentence_id = elem.get("id", f"{doc_id}.s{len(tokens)}")
+                    yield Sentence(sentence_id, doc_id or sentence_id.split(".")[0], tuple(tokens), tuple(instances))
+                    elem.clear()
+                elif tag == "text":
+                    elem.clear()
+        except ET.ParseError as err:
+            raise CorpusError(f"{xml_path}: malformed XML: {err}") from err
+        except (OSError, EOFError, UnicodeDecodeError) as err:
+            raise CorpusError(f"{xml_path}: cannot read corpus: {err}") from err
+    if gold is not None and limit_docs is None and len(seen) != len(gold):
+        unknown = next(i for i in gold if i not in seen)
+        raise CorpusError(f"{keys_path}: key for unknown instance {unknown} (not in {xml_path.name})")

@@ -1,0 +1,106 @@
+"""WordNet 3.0 sense inventory, read by nltk from the shipped `data/nltk_data/corpora/wordnet.zip`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from index_builder.paths import nltk_data_dir
+
+if TYPE_CHECKING:  # pragma: no cover
+    from nltk.corpus.reader.wordnet import Lemma, WordNetCorpusReader
+
+# The one POS mapping: universal tags of the evaluation framework <-> WordNet POS letters.
+UPOS_TO_WN = {"NOUN": "n", "VERB": "v", "ADJ": "a", "ADV": "r"}
+WN_TO_UPOS = {"n": "NOUN", "v": "VERB", "a": "ADJ", "s": "ADJ", "r": "ADV"}
+CONTENT_POS = tuple(UPOS_TO_WN)
+
+
+@dataclass(frozen=True)
+class Sense:
+    key: str  # WordNet 3.0 sense key, e.g. bank%1:17:01::
+    synset: str  # nltk synset name, e.g. bank.n.01
+    id: str  # offset id, e.g. wn:09213565n
+    pos: str  # universal tag
+    gloss: str
+    examples: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def wordnet() -> WordNetCorpusReader:
+    """nltk's WordNet reader over the shipped WordNet 3.0 (never `nltk.download`)."""
+    import nltk
+
+    path = str(nltk_data_dir())
+    if path not in nltk.data.path:
+        nltk.data.path.insert(0, path)
+    from nltk.corpus import wordnet as wn
+
+    wn.ensure_loaded()
+    return wn
+
+
+def normalise_lemma(lemma: str) -> str:
+    """WordNet's spelling of a lemma: lower case, words joined by underscores."""
+    return "_".join(lemma.lower().split()).replace(" ", "_")
+
+
+def _sense_from_lemma(lemma: Lemma) -> Sense:
+    synset = lemma.synset()
+    return Sense(
+        key=lemma.key(),
+        synset=synset.name(),
+        id=f"wn:{synset.offset():08d}{'a' if synset.pos() == 's' else synset.pos()}",
+        pos=WN_TO_UPOS[synset.pos()],
+        gloss=synset.definition(),
+        examples=tuple(synset.examples()),
+    )
+
+
+class SenseInventory:
+    """Candidate senses of a (lemma, POS), sense-key lookup, first senses and lemmatisation."""
+
+    def __init__(self) -> None:
+        self.wn = wordnet()
+        self._by_key: dict[str, Sense | None] = {}
+
+    @lru_cache(maxsize=200_000)
+    def senses(self, lemma: str, pos: str | None = None) -> tuple[Sense, ...]:
+        """Senses of the exact lemma in WordNet order (sense 1 first); all POS when `pos` is None."""
+        wn_pos = UPOS_TO_WN.get(pos) if pos else None
+        if pos and wn_pos is None:
+            return ()
+        name = normalise_lemma(lemma)
+        return tuple(_sense_from_lemma(lem) for lem in self.wn.lemmas(name, pos=wn_pos))
+
+    def first_sense(self, lemma: str, pos: str) -> Sense | None:
+        senses = self.senses(lemma, pos)
+        return senses[0] if senses else None
+
+    def sense(self, key: str) -> Sense | None:
+        """The sense of a sense key, or None if WordNet 3.0 does not know it."""
+        if key not in self._by_key:
+            try:
+                self._by_key[key] = _sense_from_lemma(self.wn.lemma_from_key(key))
+            except Exception:  # nltk raises WordNetError or ValueError for malformed keys
+                self._by_key[key] = None
+        return self._by_key[key]
+
+    def lemmatise(self, word: str, pos: str) -> str | None:
+        """The WordNet base form of an inflected word for a POS (e.g. 'banks', NOUN -> 'bank'), or None."""
+        wn_pos = UPOS_TO_WN.get(pos)
+        if wn_pos is None:
+            return None
+        form = normalise_lemma(word)
+        bases = self.wn._morphy(form, wn_pos)
+        if not bases and wn_pos == "a":
+            bases = self.wn._morphy(form, "s")
+        return min(bases, key=len) if bases else None
+
+    def known_pos(self, lemma: str) -> list[str]:
+        """The universal POS tags under which a lemma has WordNet senses, most senses first."""
+        counts: dict[str, int] = {}
+        for sense in self.senses(lemma):
+            counts[sense.pos] = counts.get(sense.pos, 0) + 1
+        return sorted(counts, key=lambda p: -counts[p])

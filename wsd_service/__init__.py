@@ -1,0 +1,1 @@
+"""Online half of the WSD service: kNN disambiguation with explanations, REST API, benchmark."""
