@@ -1,0 +1,32 @@
+# Two entry points, each creating the environment on first use and fast afterwards:
+#   make serve   build the default index once if it is missing, then serve on http://127.0.0.1:8000
+#   make test    run the test suite
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+INDEX ?= indexes/bert-minilm
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: serve test bench env
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test]"
+	touch $(STAMP)
+
+env: $(STAMP)
+
+serve: $(STAMP)
+	$(VENV)/bin/wsd serve --index $(INDEX) --build-missing
+
+bench: $(STAMP)
+	$(VENV)/bin/wsd bench --system mfs --system wn1st
+
+# The browser test of the web page needs Debian's Chromium; install it once if it is missing.
+$(CHROMIUM):
+	(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "warning: could not install chromium; the browser test will be skipped"
+
+test: $(STAMP) $(CHROMIUM)
+	$(VENV)/bin/pytest -q

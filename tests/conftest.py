@@ -1,0 +1,59 @@
+"""Shared fixtures: small real corpora written to tmp folders."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+SMALL_XML = """<?xml version="1.0" encoding="UTF-8" ?>
+<corpus lang="en" source="tiny">
+<text id="d000">
+<sentence id="d000.s000">
+<wf lemma="he" pos="PRON">He</wf>
+<instance id="d000.s000.t000" lemma="sit" pos="VERB">sat</instance>
+<wf lemma="on" pos="ADP">on</wf>
+<wf lemma="the" pos="DET">the</wf>
+<instance id="d000.s000.t001" lemma="bank" pos="NOUN">bank</instance>
+<wf lemma="." pos=".">.</wf>
+</sentence>
+<sentence id="d000.s001">
+<instance id="d000.s001.t000" lemma="take_place" pos="VERB">took place</instance>
+<wf lemma="." pos=".">.</wf>
+</sentence>
+</text>
+<text id="d001">
+<sentence id="d001.s000">
+<wf lemma="the" pos="DET">The</wf>
+<instance id="d001.s000.t000" lemma="bank" pos="NOUN">bank</instance>
+<instance id="d001.s000.t001" lemma="close" pos="VERB">closed</instance>
+</sentence>
+</text>
+</corpus>
+"""
+
+SMALL_KEYS = """d000.s000.t000 sit%2:35:00::
+d000.s000.t001 bank%1:17:01::
+d000.s001.t000 take_place%2:30:00::
+d001.s000.t000 bank%1:14:00:: bank%1:06:00::
+d001.s000.t001 close%2:41:00::
+"""
+
+
+@pytest.fixture
+def small_corpus(tmp_path: Path) -> tuple[Path, Path]:
+    xml, keys = tmp_path / "tiny.data.xml", tmp_path / "tiny.gold.key.txt"
+    xml.write_text(SMALL_XML, encoding="utf-8")
+    keys.write_text(SMALL_KEYS, encoding="utf-8")
+    return xml, keys
+
+
+@pytest.fixture
+def small_corpus_gz(tmp_path: Path) -> tuple[Path, Path]:
+    xml, keys = tmp_path / "tiny.data.xml.gz", tmp_path / "tiny.gold.key.txt.gz"
+    with gzip.open(xml, "wt", encoding="utf-8") as handle:
+        handle.write(SMALL_XML)
+    with gzip.open(keys, "wt", encoding="utf-8") as handle:
+        handle.write(SMALL_KEYS)
+    return xml, keys

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from index_builder.inventory import SenseInventory, normalise_lemma
+
+
+def test_candidates_in_wordnet_order():
+    inv = SenseInventory()
+    senses = inv.senses("bank", "NOUN")
+    assert len(senses) == 10
+    first = senses[0]
+    assert (first.key, first.synset, first.id, first.pos) == ("bank%1:17:01::", "bank.n.01", "wn:09213565n", "NOUN")
+    assert "sloping land" in first.gloss
+    assert first.examples
+    assert senses[1].synset == "depository_financial_institution.n.01"
+
+
+def test_standard_offsets_and_first_sense():
+    inv = SenseInventory()
+    assert inv.first_sense("dog", "NOUN").id == "wn:02084071n"
+    assert inv.first_sense("run", "VERB").key == "run%2:38:00::"
+    # satellite adjectives get the 'a' id form
+    assert inv.sense("dry%5:00:00:humorous:00").id == "wn:01266092a"
+
+
+def test_key_lookup_and_unknown_keys():
+    inv = SenseInventory()
+    assert inv.sense("bank%1:14:00::").synset == "depository_financial_institution.n.01"
+    assert inv.sense("bank%9:99:99::") is None
+    assert inv.sense("not a key") is None
+
+
+def test_multiword_and_unknown_lemmas():
+    inv = SenseInventory()
+    assert normalise_lemma("Take Place") == "take_place"
+    assert inv.senses("take place", "VERB")[0].key == "take_place%2:30:00::"
+    assert inv.senses("qwxzy", "NOUN") == ()
+    assert inv.senses("bank", "PRON") == ()
+
+
+def test_lemmatise():
+    inv = SenseInventory()
+    assert inv.lemmatise("banks", "NOUN") == "bank"
+    assert inv.lemmatise("took", "VERB") == "take"
+    assert inv.lemmatise("running", "VERB") == "run"
+    assert inv.lemmatise("qwxzy", "NOUN") is None
+    assert inv.lemmatise("the", "DET") is None
+
+
+def test_known_pos():
+    inv = SenseInventory()
+    assert inv.known_pos("bank")[0] == "NOUN"
+    assert set(inv.known_pos("bank")) == {"NOUN", "VERB"}

@@ -1,0 +1,186 @@
+"""The offline benchmark: score systems (baselines, kNN over index folders) on the standard evaluation sets."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol
+
+from index_builder.corpus import Sentence, read_corpus
+from index_builder.paths import eval_paths
+from wsd_service.scorer import Score, score, score_by
+
+log = logging.getLogger(__name__)
+
+SHORT_NAMES = {
+    "senseval2": "SE2",
+    "senseval3": "SE3",
+    "semeval2007": "SE07",
+    "semeval2013": "SE13",
+    "semeval2015": "SE15",
+    "ALL": "ALL",
+}
+
+
+@dataclass(frozen=True)
+class EvalSet:
+    name: str
+    sentences: tuple[Sentence, ...]
+
+    @property
+    def gold(self) -> dict[str, tuple[str, ...]]:
+        return {i.id: i.keys for s in self.sentences for i in s.instances}
+
+    @property
+    def pos(self) -> dict[str, str]:
+        return {i.id: i.pos for s in self.sentences for i in s.instances}
+
+
+@lru_cache(maxsize=None)
+def load_eval_set(name: str) -> EvalSet:
+    return EvalSet(name, tuple(read_corpus(*eval_paths(name))))
+
+
+@dataclass(frozen=True)
+class Prediction:
+    key: str | None  # None = left unanswered
+    method: str  # how it was reached, e.g. knn, centroid, backoff, mfs
+
+
+class System(Protocol):
+    """Anything that answers every instance of an evaluation set; `setting` labels its result rows."""
+
+    name: str
+    setting: dict[str, Any]
+
+    def predict(self, evalset: EvalSet) -> dict[str, Prediction]: ...
+
+
+class InstanceSystem:
+    """Adapts a per-instance answer function (the baselines) to the System protocol."""
+
+    def __init__(self, name: str, answer: Callable[..., str | None]) -> None:
+        self.name = name
+        self.setting: dict[str, Any] = {}
+        self._answer = answer
+
+    def predict(self, evalset: EvalSet) -> dict[str, Prediction]:
+        return {
+            i.id: Prediction(self._answer(i), self.name) for s in evalset.sentences for i in s.instances
+        }
+
+
+@dataclass
+class Result:
+    system: str
+    dataset: str
+    score: Score
+    setting: dict[str, Any] = field(default_factory=dict)
+    coverage: dict[str, int] = field(default_factory=dict)
+    per_pos: dict[str, Score] = field(default_factory=dict)
+    predictions: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        row: dict[str, Any] = {
+            "system": self.system,
+            "dataset": self.dataset,
+            "P": round(self.score.precision, 2),
+            "R": round(self.score.recall, 2),
+            "F1": round(self.score.f1, 2),
+            "n": self.score.total,
+            "answered": self.score.answered,
+            "setting": self.setting,
+            "coverage": self.coverage,
+        }
+        if self.per_pos:
+            row["per_pos"] = {
+                pos: {"P": round(s.precision, 2), "R": round(s.recall, 2), "F1": round(s.f1, 2), "n": s.total}
+                for pos, s in self.per_pos.items()
+            }
+        if self.predictions:
+            row["predictions"] = self.predictions
+        return row
+
+
+def setting_label(setting: dict[str, Any]) -> str:
+    return ",".join(f"{k}={v}" for k, v in setting.items())
+
+
+def evaluate(
+    systems: Iterable[System], datasets: Sequence[str], predictions_dir: Path | None = None
+) -> list[Result]:
+    """Score every system on every dataset; with `predictions_dir`, write each answer file in key format."""
+    results = []
+    for system in systems:
+        for dataset in datasets:
+            evalset = load_eval_set(dataset)
+            predictions = system.predict(evalset)
+            answers = {i: p.key for i, p in predictions.items()}
+            result = Result(
+                system=system.name,
+                dataset=dataset,
+                score=score(evalset.gold, answers),
+                setting=dict(system.setting),
+                coverage=dict(Counter(p.method if p.key else "unanswered" for p in predictions.values())),
+                per_pos=score_by(evalset.gold, answers, evalset.pos),
+            )
+            if predictions_dir is not None:
+                result.predictions = str(write_predictions(predictions_dir, result, answers))
+            results.append(result)
+            log.info("%s %s %s F1=%.1f", system.name, setting_label(result.setting), dataset, result.score.f1)
+    return results
+
+
+def write_predictions(folder: Path, result: Result, answers: dict[str, str | None]) -> Path:
+    """One file per system, setting and dataset: `instance_id sense_key` lines, unanswered ids left out."""
+    folder.mkdir(parents=True, exist_ok=True)
+    parts = [result.system] + [f"{k}-{v}" for k, v in result.setting.items()] + [result.dataset]
+    name = "_".join(str(p).replace("/", "-").replace(" ", "") for p in parts) + ".key.txt"
+    path = folder / name
+    path.write_text("".join(f"{i} {k}\n" for i, k in answers.items() if k is not None), encoding="utf-8")
+    return path
+
+
+def format_table(results: Sequence[Result], datasets: Sequence[str]) -> str:
+    """Rows = system + setting; columns = F1 per dataset, with P and R of ALL (or the last dataset)."""
+    rows: dict[tuple[str, str], dict[str, Result]] = {}
+    for r in results:
+        rows.setdefault((r.system, setting_label(r.setting)), {})[r.dataset] = r
+    headline = "ALL" if "ALL" in datasets else datasets[-1]
+    head = ["system", "setting"] + [SHORT_NAMES.get(d, d) for d in datasets] + [f"P({headline})", f"R({headline})"]
+    lines = [head]
+    for (system, setting), by_ds in rows.items():
+        cells = [system, setting or "-"]
+        cells += [f"{by_ds[d].score.f1:.1f}" if d in by_ds else "" for d in datasets]
+        main = by_ds.get(headline)
+        cells += [f"{main.score.precision:.1f}", f"{main.score.recall:.1f}"] if main else ["", ""]
+        lines.append(cells)
+    widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
+    out = ["  ".join(c.ljust(w) for c, w in zip(line, widths)) for line in lines]
+    out.insert(1, "  ".join("-" * w for w in widths))
+    return "F1 per dataset (framework scorer, percent)\n" + "\n".join(out)
+
+
+def format_pos_table(results: Sequence[Result], dataset: str = "ALL") -> str:
+    """F1 per POS and coverage on one dataset."""
+    lines = [f"Per POS on {dataset} (F1) and coverage"]
+    for r in results:
+        if r.dataset != dataset:
+            continue
+        pos = "  ".join(f"{p}={s.f1:.1f}(n={s.total})" for p, s in r.per_pos.items())
+        cov = ", ".join(f"{m}={n}" for m, n in sorted(r.coverage.items()))
+        lines.append(f"{r.system} {setting_label(r.setting) or '-'}: {pos}  [{cov}]")
+    return "\n".join(lines)
+
+
+def write_json(path: Path, results: Sequence[Result], extra: dict[str, Any] | None = None) -> None:
+    payload: dict[str, Any] = {"results": [r.as_json() for r in results]}
+    if extra:
+        payload.update(extra)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
