@@ -3,6 +3,7 @@ multi-word pooling they share."""
 
 from __future__ import annotations
 
+import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
@@ -52,24 +53,28 @@ def register(name: str) -> Callable[[type[EmbeddingBackend]], type[EmbeddingBack
     return wrap
 
 
+# Built-in backends, imported only when asked for (flair and transformers are slow to import).
+_BUILTIN = {
+    "bert": "index_builder.backends.bert",
+    "elmo": "index_builder.backends.elmo",
+    "flair": "index_builder.backends.flair",
+}
+
+
 def backend_names() -> list[str]:
-    _load_builtin()
-    return sorted(_REGISTRY)
+    return sorted(set(_REGISTRY) | set(_BUILTIN))
 
 
 def create_backend(backend: str, **options: Any) -> EmbeddingBackend:
     """Build a backend by registry name; `create_backend(**other.spec())` rebuilds `other`."""
-    _load_builtin()
+    if backend not in _REGISTRY and backend in _BUILTIN:
+        importlib.import_module(_BUILTIN[backend])  # registers itself
     if backend not in _REGISTRY:
-        raise BackendError(f"unknown backend {backend!r}; choose from {', '.join(sorted(_REGISTRY))}")
+        raise BackendError(f"unknown backend {backend!r}; choose from {', '.join(backend_names())}")
     try:
         return _REGISTRY[backend](**options)
     except TypeError as err:  # an option the backend does not take
         raise BackendError(f"backend {backend!r}: {err}") from err
-
-
-def _load_builtin() -> None:
-    from index_builder.backends import bert, elmo, flair  # noqa: F401  (each registers itself)
 
 
 def set_threads(threads: int | None) -> None:

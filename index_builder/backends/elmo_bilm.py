@@ -1,6 +1,7 @@
 """The ELMo bidirectional language model (Peters et al. 2018) in plain PyTorch, loaded from the original
 `options.json` + `weights.hdf5` pair: character ids, char CNN, highway, projection, and a biLSTM with
-cell/projection clipping and residual connections. Inference only; no state is carried between batches."""
+cell/projection clipping and residual connections. Inference only; every batch starts from a zero LSTM
+state unless the caller passes the previous batch's final state (the original's stateful mode)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ MAX_CHARS = 50  # characters per token, markers included
 N_CHAR_IDS = 262  # 256 bytes + 5 markers, +1 because 0 is batch padding
 BOS_CHAR, EOS_CHAR, BOW_CHAR, EOW_CHAR, PAD_CHAR = 256, 257, 258, 259, 260
 BOS_TOKEN, EOS_TOKEN = "<S>", "</S>"
+
+LstmState = tuple[torch.Tensor, torch.Tensor]  # (cell, projected output), each (batch, dim)
 
 
 def _marker_ids(marker: int) -> list[int]:
@@ -58,7 +61,8 @@ def batch_char_ids(sentences: Sequence[Sequence[str]]) -> tuple[torch.Tensor, to
 
 
 class CharEncoder(nn.Module):
-    """Context-independent token vectors: char embedding, CNN max-pooled over characters, highway, projection."""
+    """Context-independent token vectors: char embedding, CNN max-pooled over characters, highway layers,
+    projection."""
 
     def __init__(self, options: dict[str, Any], weights: h5py.File) -> None:
         super().__init__()
@@ -67,6 +71,8 @@ class CharEncoder(nn.Module):
             raise ValueError(f"unsupported char_cnn activation {cnn['activation']!r}")
         self.activation = torch.relu if cnn.get("activation", "relu") == "relu" else torch.tanh
         table = np.asarray(weights["char_embed"], dtype=np.float32)  # (261, dim): ids without the +1
+        if table.shape[0] + 1 != N_CHAR_IDS:
+            raise ValueError(f"char_embed has {table.shape[0]} rows, expected {N_CHAR_IDS - 1}")
         self.char_embed = nn.Parameter(torch.from_numpy(np.concatenate([np.zeros_like(table[:1]), table])))
         self.convs = nn.ModuleList()
         for i, (width, n_filters) in enumerate(cnn["filters"]):
@@ -101,7 +107,9 @@ class LstmDirection(nn.Module):
     """One LSTM layer in one direction as in TensorFlow's LSTMCell: gates i, j, f, o, forget bias 1,
     cell clipping, a projection of the output, projection clipping."""
 
-    def __init__(self, w: np.ndarray, b: np.ndarray, w_proj: np.ndarray, cell_clip: float, proj_clip: float):
+    def __init__(
+        self, w: np.ndarray, b: np.ndarray, w_proj: np.ndarray, cell_clip: float, proj_clip: float
+    ) -> None:
         super().__init__()
         self.input_dim = w.shape[0] - w_proj.shape[1]
         self.w = nn.Parameter(torch.from_numpy(np.asarray(w, dtype=np.float32)))  # (in + proj, 4 * cell)
@@ -110,25 +118,30 @@ class LstmDirection(nn.Module):
         self.cell_clip = cell_clip
         self.proj_clip = proj_clip
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(batch, time, in) -> (batch, time, proj), running left to right from a zero state."""
+    def forward(
+        self, x: torch.Tensor, lengths: torch.Tensor, state: LstmState | None = None
+    ) -> tuple[torch.Tensor, LstmState]:
+        """(batch, time, in) -> (batch, time, proj) left to right from `state` (zero if None), and the
+        (cell, output) state after each row's last valid step."""
         batch, time, _ = x.shape
         cell_dim, proj_dim = self.w_proj.shape
         w_x, w_h = self.w[: self.input_dim], self.w[self.input_dim :]
         x_part = x @ w_x + self.b
-        c = x.new_zeros(batch, cell_dim)
-        h = x.new_zeros(batch, proj_dim)
+        c, h = state if state is not None else (x.new_zeros(batch, cell_dim), x.new_zeros(batch, proj_dim))
         outputs = []
         for t in range(time):
             i, j, f, o = (x_part[:, t] + h @ w_h).chunk(4, dim=-1)
-            c = torch.sigmoid(f + 1.0) * c + torch.sigmoid(i) * torch.tanh(j)
+            c_new = torch.sigmoid(f + 1.0) * c + torch.sigmoid(i) * torch.tanh(j)
             if self.cell_clip:
-                c = c.clamp(-self.cell_clip, self.cell_clip)
-            h = (torch.sigmoid(o) * torch.tanh(c)) @ self.w_proj
+                c_new = c_new.clamp(-self.cell_clip, self.cell_clip)
+            h_new = (torch.sigmoid(o) * torch.tanh(c_new)) @ self.w_proj
             if self.proj_clip:
-                h = h.clamp(-self.proj_clip, self.proj_clip)
-            outputs.append(h)
-        return torch.stack(outputs, dim=1) if outputs else x.new_zeros(batch, 0, proj_dim)
+                h_new = h_new.clamp(-self.proj_clip, self.proj_clip)
+            active = (t < lengths)[:, None]
+            c, h = torch.where(active, c_new, c), torch.where(active, h_new, h)
+            outputs.append(h_new)
+        out = torch.stack(outputs, dim=1) if outputs else x.new_zeros(batch, 0, proj_dim)
+        return out, (c, h)
 
 
 def _reverse_index(lengths: torch.Tensor, time: int) -> torch.Tensor:
@@ -168,23 +181,33 @@ class ElmoBiLm(nn.Module):
     def output_dim(self) -> int:
         return 2 * self.projection_dim
 
-    def forward(self, char_ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, char_ids: torch.Tensor, lengths: torch.Tensor, state: list[LstmState] | None = None
+    ) -> tuple[torch.Tensor, list[LstmState]]:
         """Ids (batch, time, 50) with bos/eos, lengths incl. markers -> (n_layers + 1, batch, time, 2 * proj),
-        zero at padding."""
+        zero at padding, and the final LSTM states (forward layers then backward layers).
+
+        `state=None` starts every direction from zero, as the service always does; passing the previous
+        batch's final states reproduces the stateful runs of the original implementation."""
         time = char_ids.shape[1]
         mask = (torch.arange(time)[None, :] < lengths[:, None]).unsqueeze(-1).to(torch.float32)
         tokens = self.char_encoder(char_ids) * mask
         layers = [torch.cat([tokens, tokens], dim=-1)]
         rev = _reverse_index(lengths, time).unsqueeze(-1).expand(-1, -1, self.projection_dim)
-        fwd_in, bwd_in = tokens, tokens.gather(1, rev)
+        inputs = [tokens, tokens.gather(1, rev)]  # backward direction: each row reversed within its length
+        final: dict[int, LstmState] = {}
         for layer in range(self.n_layers):
-            fwd = self.directions[layer](fwd_in) * mask
-            bwd = self.directions[self.n_layers + layer](bwd_in) * mask
-            if self.skip_connections and layer > 0:
-                fwd, bwd = fwd + fwd_in, bwd + bwd_in
-            layers.append(torch.cat([fwd, bwd.gather(1, rev)], dim=-1))
-            fwd_in, bwd_in = fwd, bwd
-        return torch.stack(layers)
+            outputs = []
+            for direction in range(2):
+                k = direction * self.n_layers + layer
+                out, final[k] = self.directions[k](inputs[direction], lengths, state[k] if state else None)
+                out = out * mask
+                if self.skip_connections and layer > 0:
+                    out = out + inputs[direction]
+                outputs.append(out)
+            layers.append(torch.cat([outputs[0], outputs[1].gather(1, rev)], dim=-1))
+            inputs = outputs
+        return torch.stack(layers), [final[k] for k in range(2 * self.n_layers)]
 
     def sentence_layers(self, sentences: Sequence[Sequence[str]]) -> list[np.ndarray]:
         """One float32 array (n_layers + 1, n_words, 2 * proj) per sentence of words, run as one batch."""
@@ -192,5 +215,5 @@ class ElmoBiLm(nn.Module):
             return []
         ids, lengths = batch_char_ids(sentences)
         with torch.inference_mode():
-            out = self.forward(ids, lengths).numpy()
+            out = self.forward(ids, lengths)[0].numpy()
         return [out[:, b, 1 : len(s) + 1].copy() for b, s in enumerate(sentences)]
