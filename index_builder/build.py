@@ -140,19 +140,22 @@ def build_index(
     corpus_sums = {p.name: sha256_file(p) for p in (settings.corpus, settings.keys)}
     spec = backend.spec()
     fingerprint = _fingerprint(settings, spec, corpus_sums)
+    if out.exists() and not (out / MANIFEST).is_file():
+        raise IndexBuildError(f"{out} exists and is not an index folder; refusing to replace it")
+    total_sentences, total_instances = _count(settings)  # a bad corpus fails here, before any write
     work = work_folder(out)
     work.mkdir(parents=True, exist_ok=True)
     state_path = work / "state.json"
-    if state_path.is_file():
-        if json.loads(state_path.read_text())["fingerprint"] != fingerprint:
+    if state_path.is_file() and json.loads(state_path.read_text())["fingerprint"] != fingerprint:
+        if _complete_shards(work):
             raise IndexBuildError(
                 f"{work} holds an unfinished build with other settings (backend, corpus or --limit-docs); "
                 "remove it to start over"
             )
-    else:
+        shutil.rmtree(work)  # nothing finished there: start afresh
+        work.mkdir(parents=True)
+    if not state_path.is_file():
         _write_atomic(state_path, json.dumps({"fingerprint": fingerprint, "backend": spec}).encode())
-
-    total_sentences, total_instances = _count(settings)
     done = _complete_shards(work)
     stream = read_corpus(settings.corpus, settings.keys, settings.limit_docs)
     skipped = list(islice(stream, done * settings.shard_sentences))

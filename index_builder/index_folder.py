@@ -11,9 +11,11 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -211,6 +213,22 @@ class IndexFolder:
             return {}
         marks = ",".join("?" * len(ids))
         return dict(self.db.execute(f"SELECT id, text FROM sentences WHERE id IN ({marks})", list(ids)))
+
+    def derived(self, transform: Callable[[np.ndarray], np.ndarray], name: str) -> IndexFolder:
+        """This index with every vector replaced by transform(vector), renormalised, held in memory as an
+        exact flat index: e.g. one layer out of an index built with all layers concatenated."""
+        view = copy.copy(self)
+        view.name, view._codes, view.vector_type = name, None, "float32"
+        view.__dict__.pop("groups_by_lemma", None)
+        index = None
+        for start in range(0, self.index.ntotal, 20_000):
+            stop = min(start + 20_000, self.index.ntotal)
+            rows = normalise_rows(transform(self.index.reconstruct_n(start, stop - start)))
+            if index is None:
+                index = faiss.IndexFlatIP(rows.shape[1])
+            index.add(rows)
+        view.index, view.dim = index, index.d
+        return view
 
     def close(self) -> None:
         self.db.close()

@@ -11,8 +11,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
+from tqdm import tqdm
+
 from index_builder.corpus import Sentence, read_corpus
+from index_builder.index_folder import IndexFolder, normalise_rows
+from index_builder.inventory import normalise_lemma
 from index_builder.paths import eval_paths
+from wsd_service.disambiguator import Disambiguator, Settings
 from wsd_service.scorer import Score, score, score_by
 
 log = logging.getLogger(__name__)
@@ -184,3 +190,83 @@ def write_json(path: Path, results: Sequence[Result], extra: dict[str, Any] | No
         payload.update(extra)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+
+
+class QueryVectors:
+    """Embeddings of evaluation targets, computed once per index and reused across settings and datasets
+    (ALL repeats the sentences of the five sets, so they are embedded once)."""
+
+    def __init__(self, disambiguator: Disambiguator, batch_sentences: int = 64) -> None:
+        self.disambiguator = disambiguator
+        self.batch_sentences = batch_sentences
+        self._by_sentence: dict[tuple[str, ...], np.ndarray] = {}
+
+    def for_set(self, evalset: EvalSet) -> dict[str, np.ndarray]:
+        """{instance_id: normalised vector} for every instance of the set."""
+        missing = [s for s in dict.fromkeys(tuple(s.words) for s in evalset.sentences)
+                   if s not in self._by_sentence]
+        backend = self.disambiguator.ensure_backend()
+        with tqdm(total=len(missing), unit="sent", desc=f"embedding {evalset.name} ({self.disambiguator.name})",
+                  disable=not missing, leave=False) as bar:
+            for start in range(0, len(missing), self.batch_sentences):
+                chunk = missing[start : start + self.batch_sentences]
+                for tokens, vectors in zip(chunk, backend.embed([list(t) for t in chunk])):
+                    self._by_sentence[tokens] = normalise_rows(vectors)
+                bar.update(len(chunk))
+        return {
+            i.id: self._by_sentence[tuple(s.words)][i.position] for s in evalset.sentences for i in s.instances
+        }
+
+
+class KnnSystem:
+    """The service's Disambiguator as a benchmark system: gold lemma and POS, one setting."""
+
+    def __init__(self, disambiguator: Disambiguator, settings: Settings, vectors: QueryVectors,
+                 transform: Callable[[np.ndarray], np.ndarray] | None = None, label: dict[str, Any] | None = None):
+        self.disambiguator = disambiguator
+        self.settings = settings
+        self.vectors = vectors
+        self.transform = transform
+        self.name = disambiguator.name
+        self.setting = {**(label or {}), "k": settings.k, "vote": settings.vote, "mode": settings.mode,
+                        "pos_filter": settings.pos_filter, "backoff": settings.backoff}
+        if settings.mode == "centroid":
+            del self.setting["k"], self.setting["vote"]
+
+    def predict(self, evalset: EvalSet) -> dict[str, Prediction]:
+        vectors = self.vectors.for_set(evalset)
+        out = {}
+        for sentence in evalset.sentences:
+            for instance in sentence.instances:
+                vector = vectors[instance.id]
+                if self.transform is not None:
+                    vector = normalise_rows(self.transform(vector[None, :]))[0]
+                answer = self.disambiguator.decide(vector, normalise_lemma(instance.lemma), instance.pos,
+                                                   self.settings, explain=False)
+                out[instance.id] = Prediction(answer.sense.key if answer.sense else None, answer.method)
+        return out
+
+
+def layer_views(index: IndexFolder, specs: Sequence[str]) -> list[tuple[str, Callable[[np.ndarray], np.ndarray]]]:
+    """Transforms that pick and sum layers out of an index built with `--combine concat` (one block of
+    `hidden` dims per layer), so one build answers a whole layer sweep. Specs: "6", "3,4,5,6", ..."""
+    spec = index.backend_spec
+    if spec.get("combine") != "concat":
+        raise ValueError(f"index {index.name}: a layer sweep needs an index built with --combine concat")
+    built = [int(x) for x in str(spec["layers"]).split(",")]
+    hidden = index.dim // len(built)
+    views = []
+    for text in specs:
+        try:
+            wanted = [int(x) for x in text.split(",")]
+        except ValueError as err:
+            raise ValueError(f"layer view {text!r}: comma-separated layer numbers expected") from err
+        if any(w not in built for w in wanted):
+            raise ValueError(f"layer view {text!r}: index {index.name} holds layers {spec['layers']}")
+        blocks = [built.index(w) for w in wanted]
+
+        def transform(vectors: np.ndarray, blocks: list[int] = blocks) -> np.ndarray:
+            return sum(vectors[:, b * hidden : (b + 1) * hidden] for b in blocks)
+
+        views.append((text, transform))
+    return views

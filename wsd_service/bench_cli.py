@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 from pathlib import Path
 
 from index_builder.paths import EVAL_DATASETS
+from wsd_service.disambiguator import BACKOFFS, MODES, VOTE_RULES, Settings
 
 BASELINES = ("mfs", "wn1st")
+
+# Published with other models and not re-run here; printed apart from the measured rows.
+PUBLISHED = [
+    ("kNN-BERT, bert-large (Wiedemann et al. 2019)", "SE07 (task 17)", 60.94),
+    ("kNN-BERT, bert-large + POS filter (Wiedemann et al. 2019)", "SE07 (task 17)", 63.17),
+    ("BERT nearest neighbour (Loureiro & Jorge 2019)", "ALL", 71.6),
+    ("ELMo 1-NN (Peters et al. 2018 via Loureiro & Jorge 2019)", "ALL", 69.2),
+    ("LMMS, BERT-large sense vectors (Loureiro & Jorge 2019)", "ALL", 75.4),
+    ("MFS-SemCor (Raganato et al. 2017)", "ALL", 64.8),
+    ("WordNet first sense (Raganato et al. 2017)", "ALL", 65.2),
+]
 
 
 def _baseline_systems(names: list[str]) -> list:
@@ -29,38 +42,112 @@ def _baseline_systems(names: list[str]) -> list:
     return systems
 
 
+def _comma_list(kind: type, choices: tuple[str, ...] | None = None):
+    def parse(text: str) -> list:
+        values = [kind(x) for x in text.split(",") if x]
+        if choices and any(v not in choices for v in values):
+            raise argparse.ArgumentTypeError(f"choose from {', '.join(choices)}")
+        return values
+
+    return parse
+
+
+def _knn_systems(args: argparse.Namespace) -> list:
+    from index_builder.index_folder import IndexFolder
+    from index_builder.inventory import SenseInventory
+    from wsd_service.bench import KnnSystem, QueryVectors, layer_views
+    from wsd_service.disambiguator import Disambiguator
+
+    inventory = SenseInventory()
+    grid = list(itertools.product(args.k, args.vote, args.mode, [not args.no_pos_filter], args.backoff))
+    systems = []
+    for folder in args.index or []:
+        index = IndexFolder(folder)
+        base = Disambiguator(index, inventory=inventory)
+        vectors = QueryVectors(base)
+        views = layer_views(index, args.layers) if args.layers else [(None, None)]
+        for label, transform in views:
+            disambiguator = base if transform is None else Disambiguator(
+                index.derived(transform, f"{index.name}[layers={label}]"), base.backend, inventory)
+            seen = set()
+            for k, vote_rule, mode, pos_filter, backoff in grid:
+                settings = Settings(k=k, vote=vote_rule, mode=mode, pos_filter=pos_filter, backoff=backoff)
+                if mode == "centroid":  # k and the vote rule play no part in the centroid decision
+                    settings = Settings(mode=mode, pos_filter=pos_filter, backoff=backoff)
+                if settings in seen:
+                    continue
+                seen.add(settings)
+                extra = {"layers": label} if label else {}
+                systems.append(KnnSystem(disambiguator, settings, vectors, transform, extra))
+    return systems
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from wsd_service.bench import evaluate, format_pos_table, format_table, write_json
 
-    systems = _baseline_systems(args.system or list(BASELINES))
+    if not args.index and not args.system:
+        args.system = list(BASELINES)
+    systems = _baseline_systems(args.system or []) + _knn_systems(args)
     results = evaluate(systems, args.datasets, args.predictions)
     print(format_table(results, args.datasets))
     print()
     print(format_pos_table(results, "ALL" if "ALL" in args.datasets else args.datasets[-1]))
+    print("\nPublished with other models (not re-run here), F1:")
+    for system, dataset, value in PUBLISHED:
+        print(f"  {value:5.2f}  {dataset:15s} {system}")
     if args.json:
-        write_json(args.json, results)
+        write_json(args.json, results, {"published": [
+            {"system": s, "dataset": d, "F1": v, "published": True} for s, d, v in PUBLISHED]})
         print(f"\nwrote {args.json}")
+    if args.plot:
+        from wsd_service.bench_plot import plot_results
+
+        plot_results(results, args.datasets, args.plot)
+        print(f"wrote {args.plot}")
     return 0
 
 
 def add_bench_parser(sub: argparse._SubParsersAction) -> None:
     bench = sub.add_parser(
         "bench",
-        help="score systems on the standard evaluation sets",
+        help="score baselines and index folders on the standard evaluation sets",
         description="Score systems on the standard all-words WSD sets (Raganato et al. 2017) with the "
-        "framework's rule: P = correct/answered, R = correct/total, F1, in percent.",
+        "framework's rule: P = correct/answered, R = correct/total, F1, in percent. Each --index is scored "
+        "with the service's own Disambiguator for every combination of --k, --vote, --mode and --backoff; "
+        "each evaluation sentence is embedded once per index. Choose settings on semeval2007 (the usual "
+        "development set), report them on the others. Example: wsd bench --index indexes/bert-minilm "
+        "--system mfs --system wn1st --k 1,3,5,10 --vote paper,majority,weighted --json out.json",
     )
+    bench.add_argument("--index", action="append", type=Path, metavar="DIR", help="index folder (repeatable)")
     bench.add_argument(
         "--system", action="append", choices=BASELINES,
-        help="baseline to score (repeatable): mfs = most frequent SemCor sense, wn1st = WordNet first sense",
+        help="baseline to score (repeatable): mfs = most frequent SemCor sense, wn1st = WordNet first sense "
+        "(default without --index: both)",
     )
     bench.add_argument(
         "--datasets", nargs="+", default=list(EVAL_DATASETS), choices=EVAL_DATASETS, metavar="SET",
         help=f"evaluation sets (default: all of {' '.join(EVAL_DATASETS)})",
     )
+    defaults = Settings()
+    bench.add_argument("--k", type=_comma_list(int), default=[defaults.k], help="neighbour counts, e.g. 1,3,5,10")
+    bench.add_argument("--vote", type=_comma_list(str, VOTE_RULES), default=[defaults.vote],
+                       help="vote rules, comma-separated: paper (k' = min(k, rarest sense)), majority, weighted")
+    bench.add_argument("--mode", type=_comma_list(str, MODES), default=[defaults.mode],
+                       help="knn and/or centroid (nearest sense centroid)")
+    bench.add_argument("--backoff", type=_comma_list(str, BACKOFFS), default=[defaults.backoff],
+                       help="for lemmas without training vectors: wn1st (WordNet first sense) and/or none "
+                       "(unanswered: the paper's protocol)")
+    bench.add_argument("--no-pos-filter", action="store_true", help="search all POS of the lemma")
+    bench.add_argument("--layers", type=lambda t: t.split(";"), metavar="SPEC;SPEC",
+                       help="layer sweep over an index built with --combine concat: semicolon-separated views, "
+                       "each comma-separated layers summed, e.g. '6;5;4;3,4,5,6'")
     bench.add_argument("--json", type=Path, metavar="PATH", help="also write the results as JSON")
+    bench.add_argument("--plot", type=Path, metavar="PATH", help="also draw F1 per dataset and F1 against k (PNG)")
     bench.add_argument(
         "--predictions", type=Path, metavar="DIR",
-        help="also write every answer in the framework's key format, one file per system and dataset",
+        help="also write every answer in the framework's key format, one file per system, setting and dataset",
     )
     bench.set_defaults(func=cmd_bench)
+
+
+

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index_builder.cli import main
+from index_builder.index_folder import IndexFolder, IndexFolderError, verify
+
+
+@pytest.fixture
+def copy_of(tiny_index: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "copy"
+    shutil.copytree(tiny_index, target)
+    return target
+
+
+def test_info_prints_summary_and_verifies(tiny_index: Path, capsys):
+    assert main(["info", str(tiny_index)]) == 0
+    out = capsys.readouterr().out
+    assert "checksums  OK" in out and "bert" in out
+
+
+def _fails(folder: Path, capsys, message: str) -> None:
+    assert main(["info", str(folder)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and message in err, err
+
+
+def test_missing_file_is_refused(copy_of: Path, capsys):
+    (copy_of / "metadata.sqlite").unlink()
+    _fails(copy_of, capsys, "metadata.sqlite is missing")
+
+
+def test_truncated_file_is_refused(copy_of: Path, capsys):
+    path = copy_of / "vectors.faiss"
+    path.write_bytes(path.read_bytes()[:-100])
+    _fails(copy_of, capsys, "vectors.faiss has")
+
+
+def test_altered_byte_is_refused(copy_of: Path, capsys):
+    path = copy_of / "vectors.faiss"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    _fails(copy_of, capsys, "does not match its checksum")
+
+
+def test_bad_manifest_and_no_folder(copy_of: Path, tmp_path: Path, capsys):
+    (copy_of / "manifest.json").write_text("{not json")
+    _fails(copy_of, capsys, "not valid JSON")
+    _fails(tmp_path / "nowhere", capsys, "no such directory")
+
+
+def test_other_format_version_is_refused(copy_of: Path):
+    manifest = json.loads((copy_of / "manifest.json").read_text())
+    manifest["format_version"] = 99
+    (copy_of / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexFolderError, match="format 99"):
+        verify(copy_of)
+
+
+def test_manifest_records_what_the_issue_asks(tiny_index: Path):
+    manifest = verify(tiny_index)
+    for field in ("format_version", "backend", "dim", "metric", "vector_type", "corpus", "counts", "build", "files"):
+        assert field in manifest
+    assert set(manifest["corpus"]["files"]) == {"semcor.data.xml.gz", "semcor.gold.key.txt.gz"}
+    assert manifest["counts"]["lemmas"] <= manifest["counts"]["groups"]
+
+
+def test_word_tags_and_derived_view(tiny_index: Path):
+    index = IndexFolder(tiny_index)
+    tags = index.word_tags("said")
+    assert tags[0][:2] == ("say", "VERB")
+    half = index.derived(lambda v: v[:, : v.shape[1] // 2], "half")
+    assert half.dim == index.dim // 2 and half.name == "half"
+    group = index.groups[("say", "VERB")]
+    assert np.allclose(np.linalg.norm(half.group_vectors(group), axis=1), 1.0, atol=1e-5)
+
+
+def test_build_cli_errors_are_one_line(tmp_path: Path, capsys):
+    assert main(["build", "--backend", "nope", "--out", str(tmp_path / "x")]) == 2
+    assert "unknown backend 'nope'" in capsys.readouterr().err
+    assert main(["build", "--backend", "bert", "--out", str(tmp_path / "x"), "--corpus", "a.xml"]) == 2
+    assert "--corpus and --keys go together" in capsys.readouterr().err
