@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from index_builder.index_folder import IndexFolder
+from wsd_service.disambiguator import Disambiguator, Query, Settings, vote, winner
+
+KEYS = [("a",), ("b",), ("b",), ("a",), ("c",)]
+SIMS = [0.9, 0.8, 0.7, 0.6, 0.5]
+
+
+def test_majority_weighted_and_paper_votes():
+    assert vote(KEYS, SIMS, "majority", 99) == {"a": 2, "b": 2, "c": 1}
+    assert vote(KEYS, SIMS, "weighted", 99) == pytest.approx({"a": 1.5, "b": 1.5, "c": 0.5})
+    # paper: only the top k' neighbours vote
+    assert vote(KEYS, SIMS, "paper", 1) == {"a": 1}
+    assert vote(KEYS, SIMS, "paper", 3) == {"a": 1, "b": 2}
+
+
+def test_ties_go_to_summed_similarity():
+    votes = vote(KEYS[:4], [0.9, 0.8, 0.75, 0.6], "majority", 99)  # a: 0.9+0.6=1.5, b: 1.55
+    assert winner(votes, KEYS[:4], [0.9, 0.8, 0.75, 0.6]) == "b"
+    assert winner(votes, KEYS[:4], [0.9, 0.8, 0.7, 0.65]) == "a"
+
+
+def test_neighbour_with_two_keys_votes_for_both():
+    assert vote([("a", "b"), ("b",)], [0.5, 0.4], "majority", 2) == {"a": 1, "b": 2}
+
+
+def test_settings_are_checked():
+    for bad in ({"k": 0}, {"vote": "x"}, {"mode": "x"}, {"backoff": "x"}):
+        with pytest.raises(ValueError):
+            Settings(**bad)
+
+
+@pytest.fixture(scope="module")
+def disambiguator(tiny_index, bert_backend) -> Disambiguator:
+    return Disambiguator(IndexFolder(tiny_index), bert_backend)
+
+
+def test_knn_answer_with_explanation(disambiguator: Disambiguator):
+    tokens = ("The", "jury", "said", "the", "election", "was", "fair", ".")
+    answer = disambiguator.disambiguate([Query(tokens, 2)], Settings(k=5, vote="majority"))[0]
+    assert (answer.lemma, answer.pos, answer.method) == ("say", "VERB", "knn")
+    assert answer.sense.key in answer.votes
+    assert len(answer.neighbors) == 5
+    sims = [n.similarity for n in answer.neighbors]
+    assert sims == sorted(sims, reverse=True)
+    assert sum(answer.votes.values()) == 5
+    assert answer.confidence == pytest.approx(max(answer.votes.values()) / 5)
+    first = answer.neighbors[0]
+    assert first.sentence[first.span[0] : first.span[1]].lower().startswith("sa")
+    assert {c.key for c in answer.candidates} >= set(answer.votes)
+    assert sum(c.train_count for c in answer.candidates) >= 5
+
+
+def test_paper_rule_caps_k_by_the_rarest_sense(disambiguator: Disambiguator):
+    group = disambiguator.index.groups[("say", "VERB")]
+    rarest = min(group.sense_counts.values())
+    tokens = ("He", "said", "no", ".")
+    answer = disambiguator.disambiguate([Query(tokens, 1)], Settings(k=50, vote="paper"))[0]
+    assert answer.k_used == min(50, rarest, group.count)
+    assert sum(answer.votes.values()) == answer.k_used
+
+
+def test_centroid_mode(disambiguator: Disambiguator):
+    tokens = ("He", "said", "no", ".")
+    answer = disambiguator.disambiguate([Query(tokens, 1)], Settings(mode="centroid"))[0]
+    assert answer.method == "centroid"
+    names, centroids = disambiguator._centroids(disambiguator.index.groups[("say", "VERB")])
+    vector = disambiguator.embed([Query(tokens, 1, "say", "VERB")])[0]
+    assert answer.sense.key == names[int(np.argmax(centroids @ vector))]
+
+
+def test_backoff_and_unknown_words(disambiguator: Disambiguator):
+    tokens = ("The", "zebra", "grazed", ".")
+    answer = disambiguator.disambiguate([Query(tokens, 1, pos="NOUN")])[0]
+    assert (answer.method, answer.sense.synset, answer.lemma) == ("backoff", "zebra.n.01", "zebra")
+    unanswered = disambiguator.disambiguate([Query(tokens, 1, pos="NOUN")], Settings(backoff="none"))[0]
+    assert unanswered.sense is None and unanswered.method == "none"
+    nonsense = disambiguator.disambiguate([Query(("a", "qwxzy", "b"), 1)])[0]
+    assert nonsense.sense is None and "no sense" in nonsense.message
+
+
+def test_pos_filter_off_searches_every_pos_of_the_lemma(disambiguator: Disambiguator):
+    lemma = next(lem for lem, groups in disambiguator.index.groups_by_lemma.items() if len(groups) > 1)
+    groups = disambiguator.groups_for(lemma, "NOUN", pos_filter=False)
+    assert len(groups) > 1 and {g.lemma for g in groups} == {lemma}
+
+
+def test_resolve_lemma_and_pos(disambiguator: Disambiguator):
+    assert disambiguator.resolve("said", None, None) == ("say", "VERB")
+    assert disambiguator.resolve("juries", None, None) == ("jury", "NOUN")
+    assert disambiguator.resolve("banks", None, "NOUN") == ("bank", "NOUN")
+    assert disambiguator.resolve("x", "Take Place", "VERB") == ("take_place", "VERB")
+
+
+def test_same_answer_alone_and_in_a_batch(disambiguator: Disambiguator):
+    one = Query(("The", "jury", "said", "no", "."), 2)
+    other = Query(("A", "much", "longer", "sentence", "about", "the", "county", "election", "."), 7)
+    alone = disambiguator.disambiguate([one])[0]
+    batch = disambiguator.disambiguate([other, one])[1]
+    assert alone.sense.key == batch.sense.key
+    assert [n.instance_id for n in alone.neighbors] == [n.instance_id for n in batch.neighbors]
