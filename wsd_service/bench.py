@@ -122,8 +122,11 @@ def evaluate(
 ) -> list[Result]:
     """Score every system on every dataset; with `predictions_dir`, write each answer file in key format."""
     results = []
+    systems = list(systems)
+    bar = tqdm(total=len(systems) * len(datasets), unit="run", desc="scoring", leave=False)
     for system in systems:
         for dataset in datasets:
+            bar.update()
             evalset = load_eval_set(dataset)
             predictions = system.predict(evalset)
             answers = {i: p.key for i, p in predictions.items()}
@@ -139,6 +142,7 @@ def evaluate(
                 result.predictions = str(write_predictions(predictions_dir, result, answers))
             results.append(result)
             log.info("%s %s %s F1=%.1f", system.name, setting_label(result.setting), dataset, result.score.f1)
+    bar.close()
     return results
 
 
