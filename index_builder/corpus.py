@@ -61,7 +61,8 @@ class Sentence:
 
 
 def _open_text(path: Path) -> IO[str]:
-    raw = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
+    """A UTF-8 text stream over a plain or gzipped file; the caller closes it (`with`)."""
+    raw = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")  # noqa: SIM115
     return io.TextIOWrapper(raw, encoding="utf-8")
 
 

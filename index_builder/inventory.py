@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from nltk.corpus.reader.wordnet import WordNetError
+
 from index_builder.paths import nltk_data_dir
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -64,15 +66,17 @@ class SenseInventory:
     def __init__(self) -> None:
         self.wn = wordnet()
         self._by_key: dict[str, Sense | None] = {}
+        self._senses: dict[tuple[str, str | None], tuple[Sense, ...]] = {}
 
-    @lru_cache(maxsize=200_000)
     def senses(self, lemma: str, pos: str | None = None) -> tuple[Sense, ...]:
         """Senses of the exact lemma in WordNet order (sense 1 first); all POS when `pos` is None."""
-        wn_pos = UPOS_TO_WN.get(pos) if pos else None
-        if pos and wn_pos is None:
-            return ()
         name = normalise_lemma(lemma)
-        return tuple(_sense_from_lemma(lem) for lem in self.wn.lemmas(name, pos=wn_pos))
+        cached = self._senses.get((name, pos))
+        if cached is None:
+            wn_pos = UPOS_TO_WN.get(pos) if pos else None
+            found = () if pos and wn_pos is None else self.wn.lemmas(name, pos=wn_pos)
+            cached = self._senses[(name, pos)] = tuple(_sense_from_lemma(lem) for lem in found)
+        return cached
 
     def first_sense(self, lemma: str, pos: str) -> Sense | None:
         senses = self.senses(lemma, pos)
@@ -83,7 +87,7 @@ class SenseInventory:
         if key not in self._by_key:
             try:
                 self._by_key[key] = _sense_from_lemma(self.wn.lemma_from_key(key))
-            except Exception:  # nltk raises WordNetError or ValueError for malformed keys
+            except (WordNetError, ValueError):  # unknown or malformed key
                 self._by_key[key] = None
         return self._by_key[key]
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from wsd_service.cli import main
 
@@ -22,7 +23,7 @@ def test_baselines_reproduce_published_wn1st(tmp_path, capsys):
         assert abs(f1[("mfs", dataset)] - value) <= 1.5, dataset
     # each row names its key file, which an external scorer can re-read
     row = next(r for r in rows if r["system"] == "wn1st" and r["dataset"] == "semeval2007")
-    lines = open(row["predictions"]).read().splitlines()
+    lines = Path(row["predictions"]).read_text().splitlines()
     assert len(lines) == row["answered"] == 455
     assert lines[0].split()[0] == "d000.s000.t000"
     assert "F1 per dataset" in capsys.readouterr().out

