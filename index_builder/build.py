@@ -253,7 +253,7 @@ def _assemble(work: Path, folder: Path, settings: BuildSettings, spec: dict[str,
             "lemmas": len({g[0] for g in group_rows}),
             "per_pos": dict(sorted(Counter(r[3] for r in records).items())),
         },
-        "build": {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "build": {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                   "package_version": __version__},
         "files": {
             name: {"sha256": sha256_file(folder / name), "bytes": (folder / name).stat().st_size}

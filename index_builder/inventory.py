@@ -87,7 +87,7 @@ class SenseInventory:
         if key not in self._by_key:
             try:
                 self._by_key[key] = _sense_from_lemma(self.wn.lemma_from_key(key))
-            except (WordNetError, ValueError):  # unknown or malformed key
+            except (WordNetError, ValueError, KeyError, IndexError):  # unknown or malformed key
                 self._by_key[key] = None
         return self._by_key[key]
 

@@ -75,3 +75,32 @@ def tiny_index(tmp_path_factory, bert_backend) -> Path:
 
     out = tmp_path_factory.mktemp("indexes") / "bert-tiny"
     return build_index(bert_backend, BuildSettings(*semcor_paths(), out=out, limit_docs=2), progress=False)
+
+
+# -- the service over the tiny index ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def tiny_disambiguator(tiny_index, bert_backend):
+    """A Disambiguator over `tiny_index` sharing the session's backend."""
+    from index_builder.index_folder import IndexFolder
+    from wsd_service.disambiguator import Disambiguator
+
+    return Disambiguator(IndexFolder(tiny_index), backend=bert_backend)
+
+
+@pytest.fixture(scope="session")
+def api_app(tiny_disambiguator):
+    """The FastAPI app over the tiny index, with small limits so the limit checks are cheap to hit."""
+    from wsd_service.api import create_app
+
+    return create_app({tiny_disambiguator.name: tiny_disambiguator}, max_text_chars=2000, max_batch_items=16)
+
+
+@pytest.fixture(scope="session")
+def live_server(api_app):
+    """Base URL of a real uvicorn server (in a thread, on a free loopback port) serving `api_app`."""
+    from wsd_service.server_thread import running_server
+
+    with running_server(api_app) as url:
+        yield url
