@@ -40,6 +40,8 @@ from index_builder.index_folder import (
     build_faiss_index,
     normalise_rows,
     sha256_file,
+    write_atomic,
+    write_manifest,
 )
 from index_builder.sense_counts import group_key
 
@@ -74,15 +76,6 @@ def _fingerprint(settings: BuildSettings, backend_spec: dict[str, Any], corpus_s
         "shard_sentences": settings.shard_sentences,
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
 
 
 def _shard_paths(work: Path, number: int) -> tuple[Path, Path]:
@@ -155,7 +148,7 @@ def build_index(
         shutil.rmtree(work)  # nothing finished there: start afresh
         work.mkdir(parents=True)
     if not state_path.is_file():
-        _write_atomic(state_path, json.dumps({"fingerprint": fingerprint, "backend": spec}).encode())
+        write_atomic(state_path, json.dumps({"fingerprint": fingerprint, "backend": spec}).encode())
     done = _complete_shards(work)
     stream = read_corpus(settings.corpus, settings.keys, settings.limit_docs)
     skipped = list(islice(stream, done * settings.shard_sentences))
@@ -171,7 +164,7 @@ def build_index(
         tmp_npy = npy_path.with_name(npy_path.name + ".tmp.npy")
         np.save(tmp_npy, vectors)
         os.replace(tmp_npy, npy_path)
-        _write_atomic(json_path, json.dumps(meta).encode())
+        write_atomic(json_path, json.dumps(meta).encode())
         instances_done += len(meta["records"])
         bar.update(len(shard))
         bar.set_postfix(instances=f"{instances_done}/{total_instances}")
@@ -181,7 +174,7 @@ def build_index(
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     _assemble(work, tmp, settings, spec, backend.dim, corpus_sums, total_sentences)
-    _publish(tmp, out)
+    publish(tmp, out)
     shutil.rmtree(work, ignore_errors=True)
     return out
 
@@ -255,12 +248,8 @@ def _assemble(work: Path, folder: Path, settings: BuildSettings, spec: dict[str,
         },
         "build": {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                   "package_version": __version__},
-        "files": {
-            name: {"sha256": sha256_file(folder / name), "bytes": (folder / name).stat().st_size}
-            for name in (VECTORS, METADATA)
-        },
     }
-    _write_atomic(folder / MANIFEST, json.dumps(manifest, indent=2).encode())
+    write_manifest(folder, manifest)
 
 
 def _word_tags(settings: BuildSettings) -> Counter[tuple[str, str, str]]:
@@ -282,7 +271,7 @@ def _exchange(a: Path, b: Path) -> bool:
     return renameat2(at_fdcwd, bytes(a), at_fdcwd, bytes(b), rename_exchange) == 0
 
 
-def _publish(tmp: Path, out: Path) -> None:
+def publish(tmp: Path, out: Path) -> None:
     """Make the finished folder appear at `out` in one rename; an old index there stays whole until then."""
     if not out.exists():
         os.rename(tmp, out)

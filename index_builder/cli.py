@@ -68,6 +68,14 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compact(args: argparse.Namespace) -> int:
+    from index_builder.compact import compact_index
+
+    out = compact_index(args.folder, args.out, args.vector_type)
+    print(f"compact index written to {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="index-builder",
@@ -92,6 +100,15 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     add_backend_arguments(build)
     build.set_defaults(func=cmd_build)
+
+    compact = sub.add_parser("compact", help="re-encode an index's vectors compactly (no re-embedding)",
+                             description="Copy an index folder with its vectors stored as float16 or 8-bit "
+                             "FAISS scalar-quantised codes. Example: index-builder compact indexes/bert-minilm "
+                             "--out indexes/bert-minilm-fp16 --vector-type float16")
+    compact.add_argument("folder", type=Path, help="the index folder to copy")
+    compact.add_argument("--out", required=True, type=Path, help="the compact index folder to write")
+    compact.add_argument("--vector-type", required=True, choices=("float16", "int8"))
+    compact.set_defaults(func=cmd_compact)
 
     info = sub.add_parser("info", help="summarise an index folder and verify its checksums")
     info.add_argument("folder", type=Path)

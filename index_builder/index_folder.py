@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -98,6 +99,25 @@ def normalise_rows(vectors: np.ndarray) -> np.ndarray:
     return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write a file so that it is either absent or whole, even after a crash."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
+    """Write manifest.json last, with the size and sha256 of every data file of the folder."""
+    manifest = {**manifest, "files": {
+        name: {"sha256": sha256_file(folder / name), "bytes": (folder / name).stat().st_size}
+        for name in (VECTORS, METADATA)
+    }}
+    write_atomic(folder / MANIFEST, json.dumps(manifest, indent=2).encode())
+
+
 def read_manifest(folder: Path) -> dict[str, Any]:
     path = folder / MANIFEST
     if not folder.is_dir():
@@ -158,7 +178,10 @@ class IndexFolder:
 
     def group_vectors(self, group: Group) -> np.ndarray:
         """All (normalised) training vectors of a group, decoded from the index; (count, dim) float32."""
-        lo, hi = group.first_id, group.first_id + group.count
+        return self.group_vectors_range(group.first_id, group.first_id + group.count)
+
+    def group_vectors_range(self, lo: int, hi: int) -> np.ndarray:
+        """Vectors of ids lo .. hi-1 as float32 rows (decoded when quantised)."""
         if self._codes is not None:
             return self.index.sa_decode(self._codes[lo:hi])
         return self.index.reconstruct_n(lo, hi - lo)
@@ -223,7 +246,7 @@ class IndexFolder:
         index = None
         for start in range(0, self.index.ntotal, 20_000):
             stop = min(start + 20_000, self.index.ntotal)
-            rows = normalise_rows(transform(self.index.reconstruct_n(start, stop - start)))
+            rows = normalise_rows(transform(self.group_vectors_range(start, stop)))
             if index is None:
                 index = faiss.IndexFlatIP(rows.shape[1])
             index.add(rows)

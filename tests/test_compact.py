@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from index_builder.cli import main
+from index_builder.index_folder import IndexFolder, verify
+
+
+def test_compact_copies_are_smaller_verified_and_agree(tiny_index: Path, tmp_path: Path):
+    full = IndexFolder(tiny_index)
+    group = full.groups[("say", "VERB")]
+    queries = full.group_vectors(group)[:5]
+    want = full.search(group, queries, 5)[1]
+    for vector_type, max_ratio in (("float16", 0.55), ("int8", 0.3)):
+        out = tmp_path / vector_type
+        assert main(["compact", str(tiny_index), "--out", str(out), "--vector-type", vector_type]) == 0
+        manifest = verify(out)
+        assert manifest["vector_type"] == vector_type
+        assert manifest["counts"] == full.manifest["counts"]
+        size = (out / "vectors.faiss").stat().st_size
+        assert size < max_ratio * (tiny_index / "vectors.faiss").stat().st_size
+        small = IndexFolder(out)
+        got = small.search(group, queries, 5)[1]
+        assert (got[:, 0] == want[:, 0]).all()  # each vector still finds itself first
+        assert np.abs(small.group_vectors(group) - full.group_vectors(group)).max() < 0.02
+
+
+def test_compact_of_a_missing_index_is_one_line(tmp_path: Path, capsys):
+    assert main(["compact", str(tmp_path / "nope"), "--out", str(tmp_path / "x"), "--vector-type", "int8"]) == 2
+    assert "no such directory" in capsys.readouterr().err
