@@ -1,0 +1,106 @@
+"""Index build speed and size: the builder next to the bare backend, peak memory, compact forms.
+
+    .venv/bin/python benchmarks/build_speed.py                 # full SemCor, default bert backend
+    .venv/bin/python benchmarks/build_speed.py --limit-docs 20 # a quick run
+
+1. bare: the backend's `embed()` alone over the annotated sentences, in the batches the builder uses
+   (by length within each shard), timed in this process;
+2. build: `index-builder build` in a child process over the same corpus: wall time, sentences/s and the
+   child's peak RSS (ru_maxrss), so the builder's own cost shows as the ratio build/bare;
+3. size of the folder in float32 and as `index-builder compact` float16 / int8 copies;
+4. the compact forms' effect on accuracy: F1 on ALL with the service defaults, side by side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from itertools import islice
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from index_builder.backends import create_backend, set_threads
+from index_builder.corpus import read_corpus
+from index_builder.index_folder import IndexFolder
+from index_builder.paths import semcor_paths
+from wsd_service.bench import KnnSystem, QueryVectors, evaluate
+from wsd_service.disambiguator import Disambiguator, Settings
+
+
+def folder_mb(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.iterdir()) / 2**20
+
+
+def bare_rate(backend_name: str, limit_docs: int | None, shard: int, batch: int) -> tuple[float, int]:
+    """Seconds the backend alone takes over the annotated sentences, batched as the builder batches them."""
+    backend = create_backend(backend_name)
+    backend.embed([["warm", "up"]])
+    stream = read_corpus(*semcor_paths(), limit_docs=limit_docs)
+    seconds, sentences = 0.0, 0
+    while chunk := list(islice(stream, shard)):
+        sentences += len(chunk)
+        annotated = sorted((s.words for s in chunk if s.instances), key=len)
+        start = time.perf_counter()
+        for i in range(0, len(annotated), batch):
+            backend.embed(annotated[i : i + batch])
+        seconds += time.perf_counter() - start
+    return seconds, sentences
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backend", default="bert")
+    parser.add_argument("--limit-docs", type=int, help="first N SemCor documents (default: all 352)")
+    parser.add_argument("--threads", type=int, help="torch threads for both runs (default: torch's choice)")
+    parser.add_argument("--work", type=Path, help="folder for the indexes (default: a temporary folder)")
+    args = parser.parse_args()
+    set_threads(args.threads)
+    work = args.work or Path(tempfile.mkdtemp(prefix="build-speed-"))
+    bare_seconds, sentences = bare_rate(args.backend, args.limit_docs, 2000, 32)
+
+    out = work / f"{args.backend}-float32"
+    cmd = [sys.executable, "-m", "index_builder.cli", "build", "--backend", args.backend, "--out", str(out), "-q"]
+    if args.limit_docs:
+        cmd += ["--limit-docs", str(args.limit_docs)]
+    if args.threads:
+        cmd += ["--threads", str(args.threads)]
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True)
+    build_seconds = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+    sizes = {"float32": folder_mb(out)}
+    for vector_type in ("float16", "int8"):
+        compact = work / f"{args.backend}-{vector_type}"
+        subprocess.run([sys.executable, "-m", "index_builder.cli", "compact", str(out), "--out", str(compact),
+                        "--vector-type", vector_type], check=True)
+        sizes[vector_type] = folder_mb(compact)
+
+    f1 = {}
+    backend = create_backend(**IndexFolder(out).backend_spec)
+    vectors = None
+    for vector_type in sizes:
+        disambiguator = Disambiguator(IndexFolder(work / f"{args.backend}-{vector_type}"), backend)
+        vectors = vectors or QueryVectors(disambiguator)
+        vectors.disambiguator = disambiguator
+        system = KnnSystem(disambiguator, Settings(), vectors)
+        f1[vector_type] = evaluate([system], ["ALL"])[0].score.f1
+
+    print(f"\nbackend {args.backend}, {sentences} sentences ({'all' if not args.limit_docs else args.limit_docs} docs)")
+    print(f"bare backend embed : {bare_seconds:8.1f} s  {sentences / bare_seconds:7.1f} sent/s")
+    print(f"index-builder build: {build_seconds:8.1f} s  {sentences / build_seconds:7.1f} sent/s  "
+          f"(build/bare = {build_seconds / bare_seconds:.3f}; includes model load, corpus count, assembly)")
+    print(f"build peak RSS     : {peak_mb:8.0f} MB")
+    print("vector type  folder MB  F1 on ALL (service defaults)")
+    for vector_type, size in sizes.items():
+        print(f"{vector_type:11s}  {size:9.1f}  {f1[vector_type]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
