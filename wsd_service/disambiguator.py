@@ -28,10 +28,12 @@ BACKOFFS = ("wn1st", "none")
 
 @dataclass(frozen=True)
 class Settings:
-    """How a decision is made; the defaults are the ones best on the development set (semeval2007)."""
+    """How a decision is made. The defaults are the best on the development set (SemEval-2007) for the
+    default bert index: k=10 majority, F1 62.4 on SE07 and 70.0 on ALL (results/README.md); weighted
+    ties with it there, and ties go to the earlier setting of the grid."""
 
     k: int = 10
-    vote: str = "weighted"
+    vote: str = "majority"
     mode: str = "knn"
     pos_filter: bool = True
     backoff: str = "wn1st"
