@@ -7,6 +7,11 @@ from pathlib import Path
 
 import pytest
 
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "load: concurrency load test against a real server (runs by default; "
+                            "deselect with -m 'not load')")
+
 SMALL_XML = """<?xml version="1.0" encoding="UTF-8" ?>
 <corpus lang="en" source="tiny">
 <text id="d000">
@@ -104,3 +109,16 @@ def live_server(api_app):
 
     with running_server(api_app) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def client(api_app):
+    """An in-process HTTP client of `api_app` (starlette's TestClient)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")  # wants httpx2
+        from fastapi.testclient import TestClient
+
+    with TestClient(api_app) as test_client:
+        yield test_client

@@ -91,6 +91,7 @@ class Answer:
     candidates: list[Candidate] = field(default_factory=list)
     k_used: int = 0
     message: str | None = None
+    vector: np.ndarray | None = field(default=None, repr=False)  # the query's own vector (not serialised)
 
     def as_dict(self) -> dict[str, Any]:
         sense = None
@@ -233,7 +234,7 @@ class Disambiguator:
         groups = self.groups_for(lemma, pos, s.pos_filter)
         answer = Answer(sense=None, confidence=0.0, method="none", lemma=lemma, pos=pos, index=self.name)
         if explain:
-            answer.candidates = self._candidates(lemma, pos, groups)
+            answer.candidates = self.candidates(lemma, pos, groups)
         if not groups:
             return self._backoff(answer, s)
         ids, sims = self._neighbours(groups, vector, s.k)
@@ -278,7 +279,9 @@ class Disambiguator:
         answer.message = "no training vectors for this lemma and POS; WordNet first sense"
         return answer
 
-    def _candidates(self, lemma: str, pos: str | None, groups: list[Group]) -> list[Candidate]:
+    def candidates(self, lemma: str, pos: str | None, groups: list[Group]) -> list[Candidate]:
+        """All WordNet senses of the lemma (and any other sense the groups were trained on), with the
+        number of training vectors of each."""
         counts: dict[str, int] = defaultdict(int)
         for group in groups:
             for key, n in group.sense_counts.items():
@@ -309,4 +312,7 @@ class Disambiguator:
             for lemma, pos in [self.resolve(q.tokens[q.target], q.lemma, q.pos)]
         ]
         vectors = self.embed(resolved)
-        return [self.decide(v, q.lemma or "", q.pos, settings) for q, v in zip(resolved, vectors)]
+        answers = [self.decide(v, q.lemma or "", q.pos, settings) for q, v in zip(resolved, vectors)]
+        for answer, vector in zip(answers, vectors):
+            answer.vector = vector
+        return answers

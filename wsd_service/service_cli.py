@@ -111,8 +111,8 @@ def format_answer(answer: dict[str, Any], sentence: str) -> str:
         return "\n".join(lines)
     lines += [f"sense       {sense['key']}  {sense['synset']}",
               f"gloss       {sense['gloss']}",
-              f"confidence  {answer['confidence']:.2f}  method {answer['method']}  k {answer['k']}  "
-              f"index {answer['index']}"]
+              f"confidence  {answer['confidence']:.2f}  method {answer['method']}  k {answer['k']}  index "
+              + answer["index"]]
     if answer["votes"]:
         votes = sorted(answer["votes"].items(), key=lambda kv: -kv[1])
         lines.append("votes       " + ", ".join(f"{key} {value:g}" for key, value in votes))

@@ -1,0 +1,289 @@
+"""The REST API contract over a real tiny index (2 SemCor documents, the real MiniLM backend)."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+SENTENCE = "He sat on the bank of the river."
+BANK = {"text": SENTENCE, "target": {"start": 14, "end": 18}}
+
+
+
+def post(client, path: str, body) -> tuple[int, dict]:
+    response = client.post(path, json=body)
+    assert response.headers["content-type"].startswith("application/json")
+    return response.status_code, response.json()
+
+
+# -- disambiguate ---------------------------------------------------------------------------------------
+
+
+def test_text_and_span(client):
+    status, answer = post(client, "/v1/disambiguate", BANK)
+    assert status == 200
+    assert answer["target"] == {"index": 4, "token": "bank", "span": [14, 18]}
+    assert answer["tokens"] == ["He", "sat", "on", "the", "bank", "of", "the", "river", "."]
+    assert (answer["lemma"], answer["pos"], answer["method"]) == ("bank", "NOUN", "knn")
+    assert answer["sense"]["key"].startswith("bank%1:")
+    assert set(answer["sense"]) >= {"key", "synset", "id", "gloss"}
+    assert 0 < answer["confidence"] <= 1
+    assert answer["sense"]["key"] in answer["votes"]
+    assert 1 <= len(answer["neighbors"]) <= answer["k"]
+    for n in answer["neighbors"]:
+        start, end = n["span"]
+        assert n["sentence"][start:end].lower().startswith("bank")
+        assert set(n) >= {"sense_key", "gloss", "similarity", "sentence", "sentence_id", "instance_id"}
+    sims = [n["similarity"] for n in answer["neighbors"]]
+    assert sims == sorted(sims, reverse=True)
+    trained = {c["key"]: c["train_count"] for c in answer["candidates"]}
+    assert trained[answer["sense"]["key"]] > 0 and len(trained) > 1
+    assert answer["index"] == "bert-tiny" and "projection" not in answer
+
+
+def test_tokens_and_index_give_the_same_answer(client):
+    _, by_span = post(client, "/v1/disambiguate", BANK)
+    status, by_index = post(client, "/v1/disambiguate", {"tokens": by_span["tokens"], "target": {"index": 4}})
+    assert status == 200
+    assert by_index["target"] == {"index": 4, "token": "bank", "span": None}
+    assert by_index["sense"] == by_span["sense"] and by_index["votes"] == by_span["votes"]
+
+
+def test_text_with_token_index(client):
+    status, answer = post(client, "/v1/disambiguate", {"text": SENTENCE, "target": {"index": 4}})
+    assert status == 200 and answer["target"]["span"] == [14, 18]
+
+
+def test_a_span_inside_a_word_selects_it(client):
+    status, answer = post(client, "/v1/disambiguate", {"text": SENTENCE, "target": {"start": 15, "end": 16}})
+    assert status == 200 and answer["target"]["token"] == "bank"
+
+
+def test_options_change_the_decision_path(client):
+    _, k3 = post(client, "/v1/disambiguate", {**BANK, "k": 3, "vote": "majority"})
+    assert k3["k"] == 3 and len(k3["neighbors"]) == 3
+    assert all(v == int(v) for v in k3["votes"].values())  # majority counts
+    _, centroid = post(client, "/v1/disambiguate", {**BANK, "mode": "centroid"})
+    assert centroid["method"] == "centroid"
+    _, verb = post(client, "/v1/disambiguate", {**BANK, "lemma": "bank", "pos": "VERB"})
+    assert verb["pos"] == "VERB" and (verb["sense"] is None or "%2:" in verb["sense"]["key"])
+
+
+def test_projection_places_query_and_neighbours(client):
+    status, answer = post(client, "/v1/disambiguate", {**BANK, "projection": True})
+    assert status == 200
+    projection = answer["projection"]
+    assert len(projection["query"]) == 2
+    assert len(projection["neighbors"]) == len(answer["neighbors"])
+    assert all(-1.0 <= c <= 1.0 for point in [projection["query"], *projection["neighbors"]] for c in point)
+
+
+def test_unknown_word_is_an_answer_without_sense(client):
+    status, answer = post(client, "/v1/disambiguate", {"text": "A zqxvbn here.", "target": {"start": 2, "end": 8}})
+    assert status == 200
+    assert answer["sense"] is None and answer["method"] == "none"
+    assert "zqxvbn" in answer["message"]
+
+
+def test_word_without_training_vectors_backs_off_to_wordnet(client):
+    status, answer = post(client, "/v1/disambiguate", {"text": "A flibbertigibbet.", "target": {"index": 1}})
+    assert status == 200 and answer["method"] == "backoff" and answer["sense"]["synset"] == "flibbertigibbet.n.01"
+
+
+# -- batch ----------------------------------------------------------------------------------------------
+
+
+def test_batch_answers_in_order_like_single_requests(client):
+    items = [BANK, {"text": "The jury said it.", "target": {"index": 1}},
+             {"tokens": ["The", "bank", "closed"], "target": {"index": 1}, "k": 2}]
+    status, out = post(client, "/v1/disambiguate/batch", {"items": items})
+    assert status == 200 and len(out["results"]) == 3
+    for item, result in zip(items, out["results"]):
+        _, single = post(client, "/v1/disambiguate", item)
+        assert result == single
+    assert [r["target"]["token"] for r in out["results"]] == ["bank", "jury", "bank"]
+
+
+def test_batch_limits(client):
+    assert post(client, "/v1/disambiguate/batch", {"items": []}) == (200, {"results": []})
+    status, error = post(client, "/v1/disambiguate/batch", {"items": [BANK] * 17})
+    assert status == 413 and "17 items" in error["detail"] and "16" in error["detail"]
+    status, error = post(client, "/v1/disambiguate/batch", {"items": [BANK, {"text": "x"}]})
+    assert status == 422 and error["detail"].startswith("items[1].target")
+
+
+def test_batch_reports_the_bad_item(client):
+    status, error = post(client, "/v1/disambiguate/batch",
+                         {"items": [BANK, {"text": "a b", "target": {"index": 7}}]})
+    assert status == 422 and "target.index 7 is out of range" in error["detail"]
+
+
+# -- annotate -------------------------------------------------------------------------------------------
+
+
+def test_annotate_disambiguates_content_words_only(client):
+    text = "The jury said the election was conducted well."
+    status, out = post(client, "/v1/annotate", {"text": text})
+    assert status == 200
+    assert out["tokens"] == ["The", "jury", "said", "the", "election", "was", "conducted", "well", "."]
+    words = [a["target"]["token"] for a in out["annotations"]]
+    assert {"jury", "said", "election", "conducted"} <= set(words)
+    assert not {"The", "the", "."} & set(words)
+    for a in out["annotations"]:
+        start, end = a["target"]["span"]
+        assert text[start:end] == a["target"]["token"] == out["tokens"][a["target"]["index"]]
+        assert a["pos"] in ("NOUN", "VERB", "ADJ", "ADV") and a["sense"] is not None
+    jury = next(a for a in out["annotations"] if a["target"]["token"] == "jury")
+    assert jury["sense"]["key"].startswith("jury%1:") and jury["neighbors"]
+
+
+def test_annotate_edge_cases(client):
+    assert post(client, "/v1/annotate", {"text": "... !"})[1]["annotations"] == []
+    assert post(client, "/v1/annotate", {"text": "  "})[0] == 422
+    assert post(client, "/v1/annotate", {"text": "word " * 500})[0] == 413
+    assert post(client, "/v1/annotate", {"text": "The jury", "index": "nope"})[0] == 404
+    assert post(client, "/v1/annotate", {"text": "The jury", "k": 0})[0] == 422
+
+
+# -- indexes, senses, health, pages ---------------------------------------------------------------------
+
+
+def test_indexes(client, tiny_index):
+    out = client.get("/v1/indexes").json()
+    assert out["default"] == "bert-tiny"
+    (index,) = out["indexes"]
+    assert index["name"] == "bert-tiny" and index["path"] == str(tiny_index)
+    assert index["manifest"]["backend"]["backend"] == "bert" and "vectors.faiss" in index["manifest"]["files"]
+    assert index["settings"]["k"] == 10
+
+
+def test_senses(client):
+    out = client.get("/v1/senses/bank").json()
+    assert out["lemma"] == "bank" and out["message"] is None
+    assert {s["pos"] for s in out["senses"]} == {"NOUN", "VERB"}
+    assert any(s["train_count"] > 0 for s in out["senses"])
+    verbs = client.get("/v1/senses/bank", params={"pos": "VERB"}).json()
+    assert verbs["senses"] and all(s["pos"] == "VERB" for s in verbs["senses"])
+    base = client.get("/v1/senses/juries").json()
+    assert base["lemma"] == "jury" and "base form" in base["message"] and base["senses"][0]["train_count"] > 0
+    unknown = client.get("/v1/senses/zqxvbn").json()
+    assert unknown["senses"] == [] and "zqxvbn" in unknown["message"]
+
+
+def test_senses_errors(client):
+    response = client.get("/v1/senses/bank", params={"pos": "NOUNS"})
+    assert response.status_code == 422 and "query parameter pos" in response.json()["detail"]
+    response = client.get("/v1/senses/bank", params={"index": "nope"})
+    assert response.status_code == 404 and "'bert-tiny'" in response.json()["detail"]
+
+
+def test_healthz(client):
+    assert client.get("/healthz").json() == {"status": "ok", "indexes": ["bert-tiny"]}
+
+
+def test_pages_are_served_from_the_machine(client):
+    page = client.get("/")
+    assert page.status_code == 200 and "/static/app.js" in page.text
+    for asset in ("/static/app.js", "/static/style.css"):
+        assert client.get(asset).status_code == 200
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "openapi.json" in docs.text
+    assert "cdn" not in docs.text.lower()
+    assert client.get("/openapi.json").json()["paths"]["/v1/disambiguate"]["post"]
+
+
+def test_several_indexes(tiny_disambiguator):
+    from fastapi.testclient import TestClient
+
+    from wsd_service.api import create_app
+
+    app = create_app({"first": tiny_disambiguator, "second": tiny_disambiguator})
+    with TestClient(app) as two:
+        assert [i["name"] for i in two.get("/v1/indexes").json()["indexes"]] == ["first", "second"]
+        assert two.post("/v1/disambiguate", json=BANK).json()["index"] == "first"
+        assert two.post("/v1/disambiguate", json={**BANK, "index": "second"}).json()["index"] == "second"
+        assert two.post("/v1/annotate", json={"text": "The jury", "index": "second"}).json()["index"] == "second"
+        assert two.get("/v1/senses/bank", params={"index": "second"}).json()["index"] == "second"
+        detail = two.post("/v1/disambiguate", json={**BANK, "index": "third"}).json()["detail"]
+        assert detail == "unknown index 'third'; loaded indexes: 'first', 'second'"
+
+
+# -- bad input: always a 4xx JSON {"detail": "<what to fix>"} ------------------------------------------
+
+BAD = [
+    ('{"text": "a b", "target": {"index": 0}', 400, "not valid JSON"),
+    ("", 422, "body is missing"),
+    ("[1, 2]", 422, "must be a JSON object"),
+    ('"text"', 422, "must be a JSON object"),
+    ({"text": "a b"}, 422, "target: is required"),
+    ({"target": {"index": 0}}, 422, "either text"),
+    ({"text": "a b", "tokens": ["a"], "target": {"index": 0}}, 422, "not both"),
+    ({"text": 5, "target": {"index": 0}}, 422, "text: Input should be a valid string"),
+    ({"tokens": "a b", "target": {"index": 0}}, 422, "tokens: Input should be a valid list"),
+    ({"text": "a b", "target": {"index": "0"}}, 422, "target.index: Input should be a valid integer"),
+    ({"text": "a b", "target": {"index": 0}, "k": 2.5}, 422, "k: Input should be a valid integer"),
+    ({"text": "a b", "target": {"index": 0}, "pos_filter": "yes"}, 422, "pos_filter"),
+    ({"text": "a b", "target": {"index": 0}, "colour": 1}, 422, "colour: is not a known field"),
+    ({"text": "a b", "target": {}}, 422, "give index"),
+    ({"text": "a b", "target": {"index": 0, "start": 0, "end": 1}}, 422, "not both"),
+    ({"text": "a b", "target": {"start": 2, "end": 1}}, 422, "must be greater than start"),
+    ({"text": "a b", "target": {"start": -1, "end": 1}}, 422, "target.start"),
+    ({"text": "a b", "target": {"index": 2}}, 422, "target.index 2 is out of range"),
+    ({"text": "a b", "target": {"index": -1}}, 422, "target.index"),
+    ({"text": "a b", "target": {"start": 1, "end": 9}}, 422, "outside the text"),
+    ({"text": "a   b", "target": {"start": 2, "end": 3}}, 422, "covers no word"),
+    ({"text": "", "target": {"index": 0}}, 422, "text is empty"),
+    ({"text": " \n ", "target": {"index": 0}}, 422, "text is empty"),
+    ({"tokens": [], "target": {"index": 0}}, 422, "tokens is empty"),
+    ({"tokens": ["a", " "], "target": {"index": 0}}, 422, "tokens[1] is empty"),
+    ({"tokens": ["a", "b"], "target": {"start": 0, "end": 1}}, 422, "with tokens, give the word as target.index"),
+    ({"text": "x" * 2001, "target": {"index": 0}}, 413, "limit is 2000"),
+    ({"tokens": ["x" * 1000] * 3, "target": {"index": 0}}, 413, "limit is 2000"),
+    ({**BANK, "index": "nope"}, 404, "unknown index 'nope'; loaded indexes: 'bert-tiny'"),
+    ({**BANK, "pos": "noun"}, 422, "pos: Input should be 'NOUN', 'VERB', 'ADJ' or 'ADV'"),
+    ({**BANK, "k": 0}, 422, "k: Input should be greater than or equal to 1"),
+    ({**BANK, "k": 101}, 422, "k: Input should be less than or equal to 100"),
+    ({**BANK, "mode": "nearest"}, 422, "mode"),
+    ({**BANK, "vote": "loudest"}, 422, "vote"),
+    ({**BANK, "lemma": " "}, 422, "lemma is empty"),
+    ('{"text": "\\ud800 b", "target": {"index": 0}}', 422, "invalid character"),
+]
+
+
+@pytest.mark.parametrize(("body", "status", "message"), BAD, ids=[f"{i}-{b[1]}" for i, b in enumerate(BAD)])
+def test_bad_input_gets_a_4xx_that_says_what_to_fix(client, body, status, message):
+    raw = body if isinstance(body, str) else json.dumps(body)
+    response = client.post("/v1/disambiguate", content=raw, headers={"content-type": "application/json"})
+    assert response.status_code == status, response.text
+    detail = response.json()["detail"]
+    assert isinstance(detail, str) and message in detail
+    assert "Traceback" not in response.text and "\n" not in detail
+
+
+def test_wrong_method_and_unknown_path(client):
+    assert client.get("/v1/disambiguate").status_code == 405
+    response = client.get("/v1/nothing")
+    assert response.status_code == 404 and "/docs" in response.json()["detail"]
+
+
+def test_unexpected_errors_are_logged_and_answered_with_a_short_500(tiny_disambiguator, caplog):
+    from fastapi.testclient import TestClient
+
+    from wsd_service.api import create_app
+
+    class Broken:
+        name = "broken"
+        settings = tiny_disambiguator.settings
+
+        def disambiguate(self, queries, settings=None):
+            raise RuntimeError("boom")
+
+    app = create_app({"broken": Broken()})
+    with TestClient(app, raise_server_exceptions=False) as broken, caplog.at_level(logging.ERROR):
+        response = broken.post("/v1/disambiguate", json=BANK)
+    assert response.status_code == 500
+    assert response.json() == {"detail": "internal error; the service log has the details"}
+    assert "boom" not in response.text
+    assert any("internal error" in r.message and r.exc_info for r in caplog.records)

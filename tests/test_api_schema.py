@@ -1,0 +1,120 @@
+"""Property-based: schemathesis generates requests from the app's own OpenAPI schema (in-process ASGI).
+
+Every operation gets valid (positive) and schema-violating (negative) requests; each response must be
+no 5xx, have a documented status and content type, match its documented schema, and schema-violating
+requests must be rejected. Run with `pytest -s` to see what was tried."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from wsd_service.tokenize import tokenize
+
+MAX_EXAMPLES = 30
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+def _run(operation, mode: GenerationMode) -> Counter:
+    statuses: Counter = Counter()
+    checks = CHECKS + ([negative_data_rejection] if mode == GenerationMode.NEGATIVE else [])
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    def check(case) -> None:
+        response = case.call_and_validate(checks=checks)
+        statuses[response.status_code] += 1
+
+    check()
+    return statuses
+
+
+def test_every_operation_survives_generated_requests(api_app):
+    schema = schemathesis.openapi.from_asgi("/openapi.json", api_app)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) == 6
+    started, lines, total = time.perf_counter(), [], 0
+    for operation in operations:
+        has_input = bool(operation.body) or any(True for _ in operation.iter_parameters())
+        for mode in [GenerationMode.POSITIVE] + ([GenerationMode.NEGATIVE] if has_input else []):
+            statuses = _run(operation, mode)
+            count = sum(statuses.values())
+            total += count
+            assert count > 0, f"{operation.label} {mode}: no request generated"
+            assert not any(s >= 500 for s in statuses)
+            lines.append(f"  {operation.label:<34} {mode.value:<8} {count:>3} requests  "
+                         f"statuses {dict(sorted(statuses.items()))}")
+    print(f"\nschemathesis: {len(operations)} operations, {total} requests, "
+          f"{time.perf_counter() - started:.1f} s (max {MAX_EXAMPLES} examples per operation and mode)")
+    print("\n".join(lines))
+
+
+@pytest.mark.parametrize("path", ["/v1/disambiguate", "/v1/disambiguate/batch", "/v1/annotate"])
+def test_documented_errors_use_the_detail_shape(api_app, path):
+    spec = api_app.openapi()["paths"][path]["post"]["responses"]
+    for code in ("400", "404", "413", "422"):
+        ref = spec[code]["content"]["application/json"]["schema"]["$ref"]
+        assert ref.endswith("/ErrorOut")
+
+
+# -- property-based, own strategies: valid requests over arbitrary Unicode text ---------------------------
+
+WORD = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=10)
+TEXT = st.lists(WORD, min_size=1, max_size=8).map(" ".join)
+PROPERTY = settings(max_examples=40, deadline=None, database=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+
+@PROPERTY
+@given(text=TEXT, data=st.data())
+def test_any_word_of_any_text_gets_an_answer(client, text, data):
+    tokens, spans = tokenize(text)
+    assume(tokens)
+    i = data.draw(st.integers(0, len(tokens) - 1), label="token")
+    start, end = spans[i]
+    response = client.post("/v1/disambiguate", json={"text": text, "target": {"start": start, "end": end}})
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["target"] == {"index": i, "token": tokens[i], "span": [start, end]}
+    assert answer["method"] in ("knn", "centroid", "backoff", "none")
+    assert (answer["sense"] is None) == (answer["method"] == "none")
+
+
+@PROPERTY
+@given(tokens=st.lists(WORD.filter(str.strip), min_size=1, max_size=8), data=st.data())
+def test_any_token_list_gets_an_answer(client, tokens, data):
+    i = data.draw(st.integers(0, len(tokens) - 1), label="index")
+    response = client.post("/v1/disambiguate", json={"tokens": tokens, "target": {"index": i}, "projection": True})
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["tokens"] == tokens and answer["target"]["token"] == tokens[i]
+    assert len(answer["projection"]["neighbors"]) == len(answer["neighbors"])
+
+
+@PROPERTY
+@given(text=TEXT)
+def test_annotate_any_text(client, text):
+    response = client.post("/v1/annotate", json={"text": text})
+    if not text.strip():
+        assert response.status_code == 422
+        return
+    assert response.status_code == 200, response.text
+    out = response.json()
+    for a in out["annotations"]:
+        start, end = a["target"]["span"]
+        assert text[start:end] == a["target"]["token"] and a["pos"] in ("NOUN", "VERB", "ADJ", "ADV")

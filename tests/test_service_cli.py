@@ -1,0 +1,174 @@
+"""`wsd serve` and `wsd query`: the real command in a subprocess for the end-to-end checks, in-process otherwise."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from wsd_service import service_cli
+from wsd_service.cli import main
+
+SENTENCE = "He sat on the bank of the river"
+
+
+def _wsd(*args: str) -> list[str]:
+    """The installed `wsd` command of this interpreter's environment (else `python -m`)."""
+    script = Path(sys.executable).parent / "wsd"
+    return [str(script), *args] if script.is_file() else [sys.executable, "-m", "wsd_service.cli", *args]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def corrupted_index(tiny_index, tmp_path) -> Path:
+    copy = tmp_path / "corrupted"
+    shutil.copytree(tiny_index, copy)
+    vectors = copy / "vectors.faiss"
+    data = bytearray(vectors.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    vectors.write_bytes(bytes(data))
+    return copy
+
+
+# -- end to end: the real server process -----------------------------------------------------------------
+
+
+def test_serve_answers_over_http(tiny_index):
+    port = _free_port()
+    process = subprocess.Popen(_wsd("serve", "--index", str(tiny_index), "--port", str(port), "--threads", "1"),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert process.poll() is None, process.communicate()[1]
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the server did not come up in 90 s"
+            time.sleep(0.2)
+        answer = httpx.post(f"{base}/v1/disambiguate", json={"text": SENTENCE, "target": {"start": 14, "end": 18}},
+                            timeout=30).json()
+        assert answer["target"]["token"] == "bank" and answer["sense"]["key"].startswith("bank%1:")
+        assert "/static/app.js" in httpx.get(f"{base}/", timeout=10).text
+        bad = httpx.post(f"{base}/v1/disambiguate", content=b"{", headers={"content-type": "application/json"})
+        assert bad.status_code == 400 and "not valid JSON" in bad.json()["detail"]
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=30)
+    assert f"serving bert-tiny on http://127.0.0.1:{port}/" in stderr
+    assert "Traceback" not in stderr
+
+
+def test_serve_refuses_a_corrupted_index(corrupted_index):
+    result = subprocess.run(_wsd("serve", "--index", str(corrupted_index), "--port", str(_free_port())),
+                            check=False, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("wsd: error: refusing to start:") and "vectors.faiss" in lines[0]
+    assert "checksum" in lines[0]
+
+
+# -- serve, in-process (uvicorn.run replaced) ---------------------------------------------------------------
+
+
+@pytest.fixture
+def no_uvicorn(monkeypatch) -> list:
+    """Record what `wsd serve` would serve instead of serving it."""
+    import uvicorn
+
+    served: list = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.append((app, options)))
+    return served
+
+
+def test_serve_defaults_to_loopback(tiny_index, no_uvicorn):
+    assert main(["serve", "--index", str(tiny_index), "--k", "3", "--vote", "majority"]) == 0
+    ((app, options),) = no_uvicorn
+    assert options["host"] == "127.0.0.1" and options["port"] == 8000
+    settings = app.state.service.get(None).settings
+    assert (settings.k, settings.vote) == (3, "majority")
+
+
+def test_serve_refuses_duplicate_names(tiny_index, tmp_path, no_uvicorn, capsys):
+    shutil.copytree(tiny_index, tmp_path / "again")
+    assert main(["serve", "--index", str(tiny_index), "--index", str(tmp_path / "again")]) == 2
+    assert "two indexes are named 'bert-tiny'" in capsys.readouterr().err and not no_uvicorn
+
+
+def test_serve_refuses_a_missing_index(tmp_path, no_uvicorn, capsys):
+    assert main(["serve", "--index", str(tmp_path / "nothing")]) == 2
+    err = capsys.readouterr().err
+    assert "no such index folder" in err and "--build-missing" in err and len(err.strip().splitlines()) == 1
+
+
+def test_serve_build_missing_builds_then_serves(tiny_index, tmp_path, monkeypatch, no_uvicorn):
+    built = []
+
+    def fake_build(folder: Path, options: dict) -> None:  # the real one embeds all of SemCor
+        built.append((folder, options))
+        shutil.copytree(tiny_index, folder)
+
+    monkeypatch.setattr(service_cli, "build_missing_index", fake_build)
+    target = tmp_path / "new-index"
+    assert main(["serve", "--index", str(target), "--build-missing", "--threads", "1"]) == 0
+    assert built == [(target, {"threads": 1})]
+    assert list(no_uvicorn[0][0].state.service.disambiguators) == ["bert-tiny"]
+
+
+# -- query ---------------------------------------------------------------------------------------------------
+
+
+def test_query_prints_sense_and_marked_neighbours(tiny_index, capsys):
+    assert main(["query", SENTENCE, "--word", "bank", "--index", str(tiny_index), "--k", "3"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "He sat on the [bank] of the river"
+    assert "sense       bank%1:" in out and "gloss" in out and "confidence" in out and "method knn" in out
+    neighbours = out.split("neighbours\n")[1].splitlines()
+    assert len(neighbours) == 3 and all("[" in line and "bank" in line for line in neighbours)
+
+
+def test_query_json(tiny_index, capsys):
+    assert main(["query", SENTENCE, "--word", "Bank", "--index", str(tiny_index), "--json", "--pos", "NOUN"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["target"] == {"index": 4, "token": "bank", "span": [14, 18]} and answer["pos"] == "NOUN"
+
+
+def test_query_unknown_word_has_no_sense(tiny_index, capsys):
+    assert main(["query", "A zqxvbn here", "--word", "zqxvbn", "--index", str(tiny_index)]) == 0
+    assert "sense       none: WordNet has no sense for 'zqxvbn'" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--word", "banks"], "'banks' is not a word of the sentence"),
+    (["--word", "bank", "--occurrence", "2"], "occurs 1 time(s)"),
+    (["--word", "bank", "--k", "0"], "k: Input should be greater than or equal to 1"),
+    (["--word", "bank", "--index", "does/not/exist"], "no such index folder"),
+])
+def test_query_errors_are_one_line(tiny_index, capsys, args, message):
+    argv = ["query", SENTENCE, "--index", str(tiny_index), *args]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1 and err.startswith("wsd: error:")
+
+
+def test_query_default_index_is_relative_to_the_current_directory(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["query", SENTENCE, "--word", "bank"]) == 2
+    assert "indexes/bert-minilm: no such index folder" in capsys.readouterr().err
+

@@ -1,0 +1,141 @@
+"""The REST API (FastAPI), versioned under /v1, and the web page at /.
+
+    POST /v1/disambiguate        one word in its sentence -> sense, confidence and the evidence
+    POST /v1/disambiguate/batch  many words, embedded together
+    POST /v1/annotate            every content word of a text
+    GET  /v1/indexes             loaded indexes
+    GET  /v1/senses/{lemma}      WordNet senses with their training counts
+    GET  /healthz                liveness
+    GET  /docs                   OpenAPI docs (served from the machine when swagger-ui-bundle is installed)
+
+Endpoints are plain `def`: FastAPI runs them in its threadpool, so the CPU-bound embedding never
+blocks the event loop; `Service` serialises the work on the models with a lock.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi import Path as PathParam
+from fastapi import Query as QueryParam
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from index_builder import __version__
+from wsd_service.api_errors import install_error_handlers
+from wsd_service.disambiguator import Disambiguator
+from wsd_service.schemas import (
+    AnnotateOut,
+    AnnotateRequest,
+    AnswerOut,
+    BatchOut,
+    BatchRequest,
+    DisambiguateRequest,
+    ErrorOut,
+    HealthOut,
+    IndexesOut,
+    Pos,
+    SensesOut,
+)
+from wsd_service.service import Limits, Service
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).parent / "static"
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    reasons = {400: "the body is not valid JSON", 404: "unknown index", 413: "text or batch over the limit",
+               422: "invalid request (the message says which field and why)"}
+    return {code: {"model": ErrorOut, "description": reasons[code]} for code in codes}
+
+
+def _ok(model: type) -> dict[int | str, dict[str, Any]]:
+    return {200: {"model": model, "description": "OK"}}
+
+
+def create_app(disambiguators: Mapping[str, Disambiguator], max_text_chars: int = 5000,
+               max_batch_items: int = 64, max_body_bytes: int | None = None, warm: bool = False) -> FastAPI:
+    """The API over loaded indexes (by name; the first is the default). `warm` loads the models now."""
+    service = Service(disambiguators, Limits(max_text_chars=max_text_chars, max_batch_items=max_batch_items))
+    if warm:
+        service.warm_up()
+    if max_body_bytes is None:  # room for the largest allowed batch, JSON-escaped
+        max_body_bytes = (1 << 20) + 8 * max_text_chars * max_batch_items
+    local_docs = importlib.util.find_spec("swagger_ui_bundle") is not None
+    app = FastAPI(
+        title="Interpretable word sense disambiguation",
+        version=__version__,
+        description="kNN over contextual embeddings of SemCor (Wiedemann et al. 2019). Every answer carries "
+        "its evidence: the nearest training sentences, their votes and the candidate senses.",
+        max_body_size=max_body_bytes,
+        docs_url=None if local_docs else "/docs",
+        redoc_url=None,
+    )
+    app.state.service = service
+    install_error_handlers(app)
+    body_errors = _errors(400, 404, 413, 422)
+
+    @app.post("/v1/disambiguate", response_model=None, tags=["disambiguate"], responses={**_ok(AnswerOut), **body_errors},
+              summary="Disambiguate one word in its sentence")
+    def disambiguate(request: DisambiguateRequest) -> JSONResponse:
+        return JSONResponse(service.disambiguate([request])[0])
+
+    @app.post("/v1/disambiguate/batch", response_model=None, tags=["disambiguate"], responses={**_ok(BatchOut), **body_errors},
+              summary="Disambiguate many words; the words of one index are embedded together")
+    def disambiguate_batch(request: BatchRequest) -> JSONResponse:
+        service.check_items(len(request.items))
+        return JSONResponse({"results": service.disambiguate(request.items)})
+
+    @app.post("/v1/annotate", response_model=None, tags=["disambiguate"], responses={**_ok(AnnotateOut), **body_errors},
+              summary="Disambiguate every content word of a text")
+    def annotate(request: AnnotateRequest) -> JSONResponse:
+        return JSONResponse(service.annotate(request))
+
+    @app.get("/v1/indexes", response_model=IndexesOut, tags=["service"], summary="The loaded indexes")
+    def indexes() -> dict[str, Any]:
+        return service.indexes()
+
+    @app.get("/v1/senses/{lemma}", response_model=None, tags=["inventory"], responses={**_ok(SensesOut), **_errors(404, 422)},
+             summary="WordNet senses of a lemma with their training counts in an index")
+    def senses(
+        lemma: str = PathParam(description="a lemma such as bank (an inflected form falls back to its base)"),
+        pos: Pos | None = QueryParam(None, description="only senses of this POS"),
+        index: str | None = QueryParam(None, description="index name (default: the first loaded)"),
+    ) -> JSONResponse:
+        return JSONResponse(service.senses(lemma, pos, index))
+
+    @app.get("/healthz", response_model=HealthOut, tags=["service"], summary="Liveness: the service is up, indexes loaded")
+    def healthz() -> dict[str, Any]:
+        return {"status": "ok", "indexes": list(service.disambiguators)}
+
+    _mount_pages(app, local_docs)
+    return app
+
+
+def _mount_pages(app: FastAPI, local_docs: bool) -> None:
+    """The web page at / (static files, no build step) and, when the assets are installed, /docs."""
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def page() -> FileResponse:
+        return FileResponse(STATIC / "index.html")
+
+    if not local_docs:
+        return
+    import swagger_ui_bundle
+
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} - docs",
+                                   swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs-assets/swagger-ui.css",
+                                   swagger_favicon_url="/docs-assets/favicon-32x32.png")

@@ -1,0 +1,222 @@
+"""Request and response bodies of the REST API (pydantic models; they also make the OpenAPI schema).
+
+Requests are strict (no type coercion, no unknown fields) so a typo or a wrong type is an error that
+names the field, not a silently ignored option. Responses allow extra fields so the answer can grow.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+Pos = Literal["NOUN", "VERB", "ADJ", "ADV"]
+Mode = Literal["knn", "centroid"]
+VoteRule = Literal["paper", "majority", "weighted"]
+MAX_K = 100
+
+
+def _valid_unicode(value: str) -> str:
+    """Reject lone surrogates: they cannot be encoded as UTF-8, so no tokenizer or response can hold them."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise ValueError("contains an invalid character (a lone UTF-16 surrogate); send valid Unicode") from err
+    return value
+
+
+Text = Annotated[str, AfterValidator(_valid_unicode)]
+_REQUEST = ConfigDict(strict=True, extra="forbid")
+_RESPONSE = ConfigDict(extra="allow")
+
+
+class Target(BaseModel):
+    """The word to disambiguate: a token number, or a character span [start, end) of the text."""
+
+    model_config = _REQUEST
+    index: int | None = Field(None, ge=0, description="token number, counted from 0")
+    start: int | None = Field(None, ge=0, description="first character of the word in `text`")
+    end: int | None = Field(None, ge=1, description="one past the last character of the word in `text`")
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Target:
+        span = self.start is not None or self.end is not None
+        if self.index is not None and span:
+            raise ValueError("give either index or start and end, not both")
+        if self.index is None and (self.start is None or self.end is None):
+            raise ValueError("give index (a token number) or both start and end (a character span of text)")
+        if span and self.end <= self.start:
+            raise ValueError(f"end ({self.end}) must be greater than start ({self.start})")
+        return self
+
+
+class DecisionOptions(BaseModel):
+    """Per-request decision settings; those left out keep the index's defaults."""
+
+    model_config = _REQUEST
+    k: int | None = Field(None, ge=1, le=MAX_K, description=f"neighbours that vote (1..{MAX_K})")
+    mode: Mode | None = Field(None, description="knn: neighbours vote; centroid: nearest sense mean")
+    vote: VoteRule | None = Field(None, description="paper (top k'), majority (top k), weighted (similarity sum)")
+    pos_filter: bool | None = Field(None, description="compare only with training vectors of the same POS")
+    index: Text | None = Field(None, description="name of a loaded index (GET /v1/indexes); default: the first")
+
+
+class DisambiguateRequest(DecisionOptions):
+    """One word in its sentence: `text` + character span, or `tokens` + token number."""
+
+    text: Text | None = Field(None, description="raw sentence; it is tokenised by the service",
+                              examples=["He sat on the bank of the river."])
+    tokens: list[Text] | None = Field(None, description="pre-tokenised sentence (a token may hold spaces, "
+                                      "e.g. a multi-word expression)")
+    target: Target
+    lemma: Text | None = Field(None, description="lemma of the target (default: derived from the word)")
+    pos: Pos | None = Field(None, description="POS of the target (default: derived from the word)")
+    projection: bool = Field(False, description="add 2D PCA coordinates of the query and its neighbours")
+
+    @model_validator(mode="after")
+    def _one_sentence(self) -> DisambiguateRequest:
+        if (self.text is None) == (self.tokens is None):
+            raise ValueError("give either text (with target.start and target.end) or tokens "
+                             "(with target.index), not both and not neither")
+        if self.text is not None and not self.text.strip():
+            raise ValueError("text is empty; send the sentence that holds the word")
+        if self.tokens is not None:
+            if not self.tokens:
+                raise ValueError("tokens is empty; send the words of the sentence")
+            blank = [i for i, token in enumerate(self.tokens) if not token.strip()]
+            if blank:
+                raise ValueError(f"tokens[{blank[0]}] is empty; every token must hold a word")
+            if self.target.index is None:
+                raise ValueError("with tokens, give the word as target.index (a token number)")
+        if self.lemma is not None and not self.lemma.strip():
+            raise ValueError("lemma is empty; leave it out to derive it from the word")
+        return self
+
+
+class BatchRequest(BaseModel):
+    model_config = _REQUEST
+    items: list[DisambiguateRequest] = Field(description="requests answered together (one forward pass "
+                                             "per index)")
+
+
+class AnnotateRequest(DecisionOptions):
+    """A text whose content words are all disambiguated."""
+
+    text: Text = Field(description="raw text", examples=["The bank closed the account."])
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> AnnotateRequest:
+        if not self.text.strip():
+            raise ValueError("text is empty; send the text to annotate")
+        return self
+
+
+# -- responses ----------------------------------------------------------------------------------------
+
+
+class ErrorOut(BaseModel):
+    detail: str = Field(description="what is wrong and how to fix it")
+
+
+class SenseOut(BaseModel):
+    model_config = _RESPONSE
+    key: str
+    synset: str
+    id: str
+    gloss: str
+    examples: list[str] = []
+
+
+class NeighborOut(BaseModel):
+    model_config = _RESPONSE
+    sense_key: str
+    synset: str | None
+    gloss: str | None
+    similarity: float
+    sentence: str
+    span: list[int]
+    sentence_id: str
+    instance_id: str
+
+
+class CandidateOut(BaseModel):
+    model_config = _RESPONSE
+    key: str
+    synset: str
+    id: str
+    gloss: str
+    train_count: int
+
+
+class TargetOut(BaseModel):
+    index: int
+    token: str
+    span: list[int] | None = Field(description="character span in the text (null for tokens input)")
+
+
+class ProjectionOut(BaseModel):
+    query: list[float]
+    neighbors: list[list[float]]
+
+
+class AnswerOut(BaseModel):
+    model_config = _RESPONSE
+    sense: SenseOut | None
+    confidence: float
+    method: Literal["knn", "centroid", "backoff", "none"]
+    lemma: str
+    pos: str | None
+    neighbors: list[NeighborOut]
+    votes: dict[str, float]
+    candidates: list[CandidateOut]
+    k: int
+    index: str
+    message: str | None
+    target: TargetOut
+    tokens: list[str]
+    projection: ProjectionOut | None = None
+
+
+class BatchOut(BaseModel):
+    results: list[AnswerOut]
+
+
+class AnnotationOut(AnswerOut):
+    tokens: list[str] | None = None  # not repeated per annotation
+
+
+class AnnotateOut(BaseModel):
+    index: str
+    tokens: list[str]
+    spans: list[list[int]]
+    annotations: list[AnnotationOut]
+
+
+class IndexOut(BaseModel):
+    model_config = _RESPONSE
+    name: str
+    path: str
+    manifest: dict
+    settings: dict
+
+
+class IndexesOut(BaseModel):
+    default: str
+    indexes: list[IndexOut]
+
+
+class SenseCountOut(CandidateOut):
+    pos: str
+
+
+class SensesOut(BaseModel):
+    lemma: str
+    pos: str | None
+    index: str
+    senses: list[SenseCountOut]
+    message: str | None = None
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"]
+    indexes: list[str]

@@ -1,0 +1,229 @@
+"""The service layer shared by the REST API and `wsd query`: requests -> Disambiguator queries -> answers.
+
+Every decision goes through `Disambiguator.disambiguate`. One lock guards all work on the loaded
+indexes: torch models (possibly shared between indexes), FAISS and the SQLite connections are used by
+one thread at a time; the forward pass itself uses torch's own intra-op threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from index_builder.inventory import CONTENT_POS, normalise_lemma
+from wsd_service.disambiguator import Answer, Disambiguator, Query, Settings
+from wsd_service.projection import project
+from wsd_service.schemas import AnnotateRequest, DecisionOptions, DisambiguateRequest
+from wsd_service.tokenize import token_at, tokenize
+
+log = logging.getLogger(__name__)
+
+# SemCor tags of words that are never disambiguated (a word form whose most frequent tag is one of them).
+FUNCTION_TAGS = frozenset({"DET", "ADP", "PRON", "CONJ", "PRT", "NUM", ".", "X"})
+
+
+class RequestError(ValueError):
+    """A request the service cannot answer; `status` is the HTTP status, the message says what to fix."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_text_chars: int = 5000
+    max_batch_items: int = 64
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A validated request, ready to decide."""
+
+    index: str
+    query: Query
+    settings: Settings
+    target: dict[str, Any]
+    projection: bool
+
+
+class Service:
+    """Loaded indexes by name (the first is the default), limits, and the lock."""
+
+    def __init__(self, disambiguators: Mapping[str, Disambiguator], limits: Limits | None = None) -> None:
+        if not disambiguators:
+            raise ValueError("the service needs at least one index")
+        self.disambiguators = dict(disambiguators)
+        self.default = next(iter(self.disambiguators))
+        self.limits = limits or Limits()
+        self.lock = threading.Lock()
+
+    # -- lookups ---------------------------------------------------------------------------------
+
+    def get(self, name: str | None) -> Disambiguator:
+        """The index of that name (the default when None), or a 404 listing the loaded names."""
+        found = self.disambiguators.get(name or self.default)
+        if found is None:
+            loaded = ", ".join(repr(n) for n in self.disambiguators)
+            raise RequestError(404, f"unknown index {name!r}; loaded indexes: {loaded}")
+        return found
+
+    def settings_for(self, name: str | None, options: DecisionOptions) -> Settings:
+        """The index's settings with the request's overrides."""
+        overrides = {f: getattr(options, f) for f in ("k", "mode", "vote", "pos_filter")
+                     if getattr(options, f) is not None}
+        return replace(self.get(name).settings, **overrides)
+
+    def warm_up(self) -> None:
+        """Load every backend and per-vector table now, not on the first request."""
+        with self.lock:
+            for name, disambiguator in self.disambiguators.items():
+                disambiguator.ensure_backend().embed([["warm", "up"]])
+                _ = disambiguator.index.vector_keys
+                log.info("index %s ready: %s, %d vectors", name, disambiguator.index.path,
+                         disambiguator.index.index.ntotal)
+
+    def check_size(self, chars: int) -> None:
+        if chars > self.limits.max_text_chars:
+            raise RequestError(413, f"text has {chars} characters; the limit is {self.limits.max_text_chars}: "
+                               "send a shorter text (one sentence is enough)")
+
+    def check_items(self, count: int) -> None:
+        if count > self.limits.max_batch_items:
+            raise RequestError(413, f"batch has {count} items; the limit is {self.limits.max_batch_items}: "
+                               "split it into smaller batches")
+
+    # -- disambiguate ----------------------------------------------------------------------------
+
+    def prepare(self, request: DisambiguateRequest) -> Prepared:
+        """Tokenise, find the target token, check limits; raise RequestError on bad input."""
+        name = request.index or self.default
+        settings = self.settings_for(request.index, request)
+        spans: list[tuple[int, int]] | None = None
+        if request.text is not None:
+            self.check_size(len(request.text))
+            tokens, spans = tokenize(request.text)
+            index = self._text_target(request, tokens, spans)
+        else:
+            tokens = list(request.tokens or [])
+            self.check_size(sum(map(len, tokens)) + len(tokens) - 1)
+            index = request.target.index if request.target.index is not None else -1
+        if not 0 <= index < len(tokens):
+            raise RequestError(422, f"target.index {index} is out of range: the sentence has {len(tokens)} "
+                               f"tokens (0..{len(tokens) - 1})")
+        query = Query(tuple(tokens), index, request.lemma.strip() if request.lemma else None, request.pos)
+        target = {"index": index, "token": tokens[index], "span": list(spans[index]) if spans else None}
+        return Prepared(name, query, settings, target, request.projection)
+
+    @staticmethod
+    def _text_target(request: DisambiguateRequest, tokens: list[str], spans: list[tuple[int, int]]) -> int:
+        text, target = request.text or "", request.target
+        if not tokens:
+            raise RequestError(422, "text holds no word; send the sentence that holds the word")
+        if target.index is not None:
+            return target.index
+        start, end = target.start or 0, target.end or 0
+        if end > len(text):
+            raise RequestError(422, f"target span {start}..{end} is outside the text ({len(text)} characters); "
+                               "start and end count characters from 0, end exclusive")
+        found = token_at(spans, start, end)
+        if found is None:
+            raise RequestError(422, f"target span {start}..{end} covers no word of the text (only spaces); "
+                               "point it at the word's characters")
+        return found
+
+    def disambiguate(self, requests: Sequence[DisambiguateRequest]) -> list[dict[str, Any]]:
+        """Answers in request order; the queries of one index and settings are embedded together."""
+        prepared = [self.prepare(r) for r in requests]
+        groups: dict[tuple[str, Settings], list[int]] = defaultdict(list)
+        for i, p in enumerate(prepared):
+            groups[(p.index, p.settings)].append(i)
+        results: list[dict[str, Any]] = [{} for _ in prepared]
+        with self.lock:
+            for (name, settings), positions in groups.items():
+                disambiguator = self.disambiguators[name]
+                answers = disambiguator.disambiguate([prepared[i].query for i in positions], settings)
+                for i, answer in zip(positions, answers):
+                    results[i] = self._payload(disambiguator, prepared[i], answer)
+        return results
+
+    @staticmethod
+    def _payload(disambiguator: Disambiguator, p: Prepared, answer: Answer) -> dict[str, Any]:
+        out = {**answer.as_dict(), "index": p.index, "target": p.target, "tokens": list(p.query.tokens)}
+        if p.projection:
+            out["projection"] = project(disambiguator, answer, answer.vector, p.settings.pos_filter)
+        return out
+
+    # -- annotate --------------------------------------------------------------------------------
+
+    def content_words(self, disambiguator: Disambiguator, tokens: Sequence[str]) -> list[Query]:
+        """Queries for the tokens worth disambiguating, lemma and POS resolved (SemCor tags, then WordNet)."""
+        queries = []
+        for i, token in enumerate(tokens):
+            tags = disambiguator.index.word_tags(token)
+            if tags and tags[0][1] in FUNCTION_TAGS:
+                continue
+            lemma, pos = disambiguator.resolve(token, None, None)
+            if pos in CONTENT_POS and disambiguator.inventory.senses(lemma, pos):
+                queries.append(Query(tuple(tokens), i, lemma, pos))
+        return queries
+
+    def annotate(self, request: AnnotateRequest) -> dict[str, Any]:
+        """Every content word of the text disambiguated; the text is embedded once."""
+        name = request.index or self.default
+        disambiguator = self.get(name)
+        settings = self.settings_for(name, request)
+        self.check_size(len(request.text))
+        tokens, spans = tokenize(request.text)
+        with self.lock:
+            queries = self.content_words(disambiguator, tokens)
+            answers = disambiguator.disambiguate(queries, settings) if queries else []
+        annotations = [
+            {**answer.as_dict(), "index": name,
+             "target": {"index": q.target, "token": tokens[q.target], "span": list(spans[q.target])}}
+            for q, answer in zip(queries, answers)
+        ]
+        return {"index": name, "tokens": tokens, "spans": [list(s) for s in spans], "annotations": annotations}
+
+    # -- inventory -------------------------------------------------------------------------------
+
+    def senses(self, lemma: str, pos: str | None, index: str | None) -> dict[str, Any]:
+        """WordNet senses of a lemma (all POS when None) with their training counts in the index.
+        An inflected form falls back to its base form (e.g. banks -> bank), said in `message`."""
+        disambiguator = self.get(index)
+        name = normalise_lemma(lemma)
+        if not name:
+            raise RequestError(422, "lemma is empty; ask for a word such as /v1/senses/bank")
+        message = None
+        with self.lock:
+            inventory = disambiguator.inventory
+            if not inventory.senses(name, pos):
+                base, base_pos = disambiguator.resolve(lemma, None, pos)
+                if base != name and base_pos and inventory.senses(base, base_pos):
+                    message, name, pos = f"{lemma!r} is not a WordNet lemma; showing its base form {base!r}", \
+                        base, base_pos
+                else:
+                    message = f"WordNet has no sense for {lemma!r}" + (f" as {pos}" if pos else "")
+            groups = disambiguator.groups_for(name, pos, pos_filter=True)
+            candidates = disambiguator.candidates(name, pos, groups)
+            senses = [{**asdict(c), "pos": _sense_pos(inventory, c.key)} for c in candidates]
+        return {"lemma": name, "pos": pos, "index": index or self.default, "senses": senses, "message": message}
+
+    def indexes(self) -> dict[str, Any]:
+        return {
+            "default": self.default,
+            "indexes": [
+                {"name": name, "path": str(d.index.path), "manifest": d.index.manifest, "settings": asdict(d.settings)}
+                for name, d in self.disambiguators.items()
+            ],
+        }
+
+
+def _sense_pos(inventory: Any, key: str) -> str:
+    sense = inventory.sense(key)
+    return sense.pos if sense else ""
