@@ -20,7 +20,7 @@ from index_builder.paths import default_cache_dir
 
 SHORT = ["The", "bank", "raised", "its", "rates", "."]
 MIXED = ["naïve", "café", "1984", "!!", "--", "U.S.", "\x00", "\u200b", ""]
-WHEEL_COPIES = [Path("/tmp/flairpos") / WHEEL, default_cache_dir() / "flair" / WHEEL]
+WHEEL_COPIES = [default_cache_dir() / "flair" / WHEEL]
 
 
 @pytest.fixture(scope="session")
