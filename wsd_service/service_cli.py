@@ -12,6 +12,7 @@ from typing import Any
 
 from index_builder.cli import add_backend_arguments, backend_options
 from index_builder.inventory import CONTENT_POS
+from wsd_service.disambiguator import MODES, VOTE_RULES, Settings
 
 log = logging.getLogger(__name__)
 
@@ -158,9 +159,10 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def _decision_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--k", type=int, help="neighbours that vote (default 10)")
-    parser.add_argument("--vote", choices=("paper", "majority", "weighted"), help="vote rule (default weighted)")
-    parser.add_argument("--mode", choices=("knn", "centroid"), help="kNN vote or nearest sense centroid (default knn)")
+    defaults = Settings()
+    parser.add_argument("--k", type=int, help=f"neighbours that vote (default {defaults.k})")
+    parser.add_argument("--vote", choices=VOTE_RULES, help=f"vote rule (default {defaults.vote}; chosen on SemEval-2007)")
+    parser.add_argument("--mode", choices=MODES, help=f"kNN vote or nearest sense centroid (default {defaults.mode})")
 
 
 def add_service_parsers(sub: argparse._SubParsersAction) -> None:
