@@ -97,6 +97,8 @@ def split_multiword(sentence: Sequence[str]) -> tuple[list[str], list[int]]:
 
 def pool_words(word_vectors: np.ndarray, owners: Sequence[int], n_tokens: int) -> np.ndarray:
     """Mean of the word vectors of each token: (n_words, dim) -> (n_tokens, dim), float32."""
+    if len(owners) == n_tokens:  # one word per token (every token owns at least one): nothing to pool
+        return np.asarray(word_vectors, dtype=np.float32)
     out = np.zeros((n_tokens, word_vectors.shape[1]), dtype=np.float64)
     counts = np.zeros(n_tokens, dtype=np.float64)
     np.add.at(out, np.asarray(owners), word_vectors.astype(np.float64))
