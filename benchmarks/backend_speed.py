@@ -9,18 +9,29 @@ sentence strings; ELMo the biLM module on char ids). Both use the same batches a
 warm-up; the best of --repeat interleaved runs is reported. On a machine shared with other jobs, --threads 1
 gives the steadiest numbers (tiny multi-threaded torch ops stall when cores are oversubscribed). The ratio wrapper/bare (wall time, and process CPU time, which other jobs disturb less) is the wrapper's
 overhead.
+
+No real ELMo weights are available offline, so `--backend elmo` defaults to the tiny test fixture, where
+fixed per-sentence costs dominate. `--elmo-random-full DIR` instead writes (once) an ELMo of the published
+"original" size (char CNN 2048 filters, 2 highway, 2-layer biLSTM 4096 -> 512) in the original
+options.json + weights.hdf5 layout, filled with seeded random values: about 370 MB, for speed only, its
+vectors mean nothing.
+
+    python benchmarks/backend_speed.py --backend elmo --elmo-random-full /tmp/elmo-random -n 100 --threads 1
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import sys
 import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+import h5py
+import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,6 +44,59 @@ from index_builder.paths import semcor_paths
 
 ELMO_FIXTURE = ROOT / "tests" / "fixtures" / "elmo"
 Runner = Callable[[], object]
+
+# The published "original" ELMo (elmo_2x4096_512_2048cnn_2xhighway_options.json).
+ELMO_ORIGINAL_OPTIONS: dict[str, object] = {
+    "lstm": {"cell_clip": 3, "use_skip_connections": True, "n_layers": 2, "proj_clip": 3,
+             "projection_dim": 512, "dim": 4096},
+    "char_cnn": {"embedding": {"dim": 16},
+                 "filters": [[1, 32], [2, 32], [3, 64], [4, 128], [5, 256], [6, 512], [7, 1024]],
+                 "n_highway": 2, "n_characters": 262, "max_characters_per_token": 50, "activation": "relu"},
+}
+RANDOM_FULL_LABEL = "elmo (original size, random weights)"
+
+
+def write_random_elmo(folder: Path, seed: int = 0) -> tuple[Path, Path]:
+    """options.json + weights.hdf5 of the original-size ELMo in the original weight-file layout, filled with
+    small seeded random values (speed measurements only). Written once; reused when both files exist."""
+    options_path, weights_path = folder / "options.json", folder / "weights.hdf5"
+    if options_path.is_file() and weights_path.is_file():
+        if json.loads(options_path.read_text(encoding="utf-8")) != ELMO_ORIGINAL_OPTIONS:
+            raise SystemExit(f"{options_path} is not the original ELMo architecture; use an empty folder")
+        return options_path, weights_path
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    cnn, lstm = ELMO_ORIGINAL_OPTIONS["char_cnn"], ELMO_ORIGINAL_OPTIONS["lstm"]
+    assert isinstance(cnn, dict) and isinstance(lstm, dict)
+    char_dim, n_filters = cnn["embedding"]["dim"], sum(n for _, n in cnn["filters"])
+    proj, cell = lstm["projection_dim"], lstm["dim"]
+
+    def rand(*shape: int) -> np.ndarray:
+        """Normal values scaled by 1/sqrt(fan-in) (all but the last axis) so activations stay moderate."""
+        fan_in = int(np.prod(shape[:-1])) if len(shape) > 1 else 100
+        return rng.standard_normal(shape, dtype=np.float32) * np.float32(0.5 / np.sqrt(fan_in))
+
+    tmp = weights_path.with_name(weights_path.name + ".part")
+    with h5py.File(tmp, "w") as f:
+        f["char_embed"] = rand(cnn["n_characters"] - 1, char_dim)
+        for i, (width, n) in enumerate(cnn["filters"]):
+            f[f"CNN/W_cnn_{i}"] = rand(1, width, char_dim, n)
+            f[f"CNN/b_cnn_{i}"] = rand(n)
+        for k in range(cnn["n_highway"]):
+            for name, shape in (("W_carry", (n_filters, n_filters)), ("b_carry", (n_filters,)),
+                                ("W_transform", (n_filters, n_filters)), ("b_transform", (n_filters,))):
+                f[f"CNN_high_{k}/{name}"] = rand(*shape)
+        f["CNN_proj/W_proj"] = rand(n_filters, proj)
+        f["CNN_proj/b_proj"] = rand(proj)
+        for direction in range(2):
+            for layer in range(lstm["n_layers"]):
+                group = f"RNN_{direction}/RNN/MultiRNNCell/Cell{layer}/LSTMCell"
+                f[f"{group}/W_0"] = rand(2 * proj, 4 * cell)  # [input; previous projected output]
+                f[f"{group}/B"] = rand(4 * cell)
+                f[f"{group}/W_P_0"] = rand(cell, proj)
+    tmp.replace(weights_path)
+    options_path.write_text(json.dumps(ELMO_ORIGINAL_OPTIONS, indent=2) + "\n", encoding="utf-8")
+    return options_path, weights_path
 
 
 def semcor_sentences(n: int) -> list[list[str]]:
@@ -134,7 +198,13 @@ def main(argv: list[str] | None = None) -> None:
                         help="ELMo options.json (default: the TINY TEST FIXTURE model, not a real ELMo)")
     parser.add_argument("--elmo-weights", type=Path, default=ELMO_FIXTURE / "lm_weights.hdf5",
                         help="ELMo weights.hdf5 (default: the TINY TEST FIXTURE model, not a real ELMo)")
+    parser.add_argument("--elmo-random-full", type=Path, default=None, metavar="DIR",
+                        help="time an ELMo of the original published size with SEEDED RANDOM weights, written "
+                             "once into DIR (~370 MB; speed only, meaningless vectors); overrides --elmo-model/"
+                             "--elmo-weights")
     args = parser.parse_args(argv)
+    if args.elmo_random_full is not None:
+        args.elmo_model, args.elmo_weights = write_random_elmo(args.elmo_random_full)
     set_threads(args.threads)
     sentences = semcor_sentences(args.sentences)
     n_tokens = sum(len(s) for s in sentences)
@@ -143,7 +213,11 @@ def main(argv: list[str] | None = None) -> None:
     rows = []
     for name in args.backend or ["bert"]:
         backend = create_backend(name, **options(name, args))
-        label = name + (" (tiny fixture)" if name == "elmo" and args.elmo_model.parent == ELMO_FIXTURE else "")
+        label = name
+        if name == "elmo" and args.elmo_random_full is not None:
+            label = RANDOM_FULL_LABEL
+        elif name == "elmo" and args.elmo_model.parent == ELMO_FIXTURE:
+            label = "elmo (tiny fixture)"
         bare = BARE[name](backend, sentences)
         warm = sentences[: args.batch_size]
         backend.embed(warm)  # warm-up of both paths
@@ -155,12 +229,13 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  {label}: wrapper {wrapper_s:.2f}s ({wrapper_cpu:.2f}s CPU), bare {bare_s:.2f}s "
               f"({bare_cpu:.2f}s CPU)", flush=True)
     print()
-    header = (f"{'backend':<20} {'wrapper sent/s':>14} {'wrapper tok/s':>13} {'bare sent/s':>11} "
+    width = max(20, *(len(label) for label, *_ in rows))
+    header = (f"{'backend':<{width}} {'wrapper sent/s':>14} {'wrapper tok/s':>13} {'bare sent/s':>11} "
               f"{'bare tok/s':>10} {'wrapper/bare':>12} {'same, CPU time':>14}")
     print(header)
     print("-" * len(header))
     for label, wrapper_s, bare_s, cpu_ratio in rows:
-        print(f"{label:<20} {len(sentences) / wrapper_s:>14.1f} {n_tokens / wrapper_s:>13.0f} "
+        print(f"{label:<{width}} {len(sentences) / wrapper_s:>14.1f} {n_tokens / wrapper_s:>13.0f} "
               f"{len(sentences) / bare_s:>11.1f} {n_tokens / bare_s:>10.0f} {wrapper_s / bare_s:>12.3f} "
               f"{cpu_ratio:>14.3f}")
 
