@@ -1,4 +1,5 @@
-"""Write results/README.md from the benchmark JSON files in results/ (the numbers are never typed by hand).
+"""Write results/README.md and redraw its plots from the benchmark JSON files in results/ (the numbers are
+never typed by hand).
 
     .venv/bin/python benchmarks/results_page.py
 """
@@ -6,9 +7,12 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parents[1] / "results"
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+RESULTS = ROOT / "results"
 SETS = ["senseval2", "senseval3", "semeval2007", "semeval2013", "semeval2015", "ALL"]
 SHORT = ["SE2", "SE3", "SE07", "SE13", "SE15", "ALL"]
 DEV = "semeval2007"
@@ -48,7 +52,19 @@ def best_on_dev(table: dict[tuple, dict], system: str, **fixed) -> tuple[tuple, 
     return best
 
 
+def redraw_plots() -> None:
+    """Draw each results/NAME.png from results/NAME.json with the benchmark's own plotting."""
+    from wsd_service.bench import result_from_json
+    from wsd_service.bench_plot import plot_results
+
+    for path in sorted(RESULTS.glob("*.json")):
+        results = [result_from_json(r) for r in json.loads(path.read_text())["results"]]
+        datasets = [d for d in SETS if any(r.dataset == d for r in results)]
+        plot_results(results, datasets, path.with_suffix(".png"))
+
+
 def main() -> None:
+    redraw_plots()
     grids = {"bert-minilm": table_by_setting(load("bert_grid.json")),
              "flair-news-fast": table_by_setting(load("flair_grid.json"))}
     lines = [
@@ -149,8 +165,11 @@ def main() -> None:
         for (system, key), by_ds in nopos.items():
             lines.append(f"| {label(json.loads(key))} | {by_ds[DEV]['F1']:.1f} | {by_ds['ALL']['F1']:.1f} |")
         lines.append("")
-    lines += ["## Plots", "", "![F1 per dataset and against k](main.png)", "",
-              "![layer sweep](layer_sweep.png)", "", "## Commands", "", "```bash", COMMANDS.strip(), "```", ""]
+    lines += ["## Plots", "", ("Left: F1 per dataset at each system's best setting on SE07. Middle: F1 on ALL "
+                               "against k. Right (layer sweep): F1 on SE07 at each layer view's best setting "
+                               "there, and F1 on ALL at that same setting."), ""]
+    lines += [f"![{p.stem}]({p.name})" for p in sorted(RESULTS.glob("*.png"))]
+    lines += ["", "## Commands", "", "```bash", COMMANDS.strip(), "```", ""]
     (RESULTS / "README.md").write_text("\n".join(lines))
     print(f"wrote {RESULTS / 'README.md'}")
 
@@ -161,17 +180,15 @@ index-builder build --backend bert  --out indexes/bert-minilm          # default
 index-builder build --backend flair --out indexes/flair-news-fast
 index-builder build --backend bert --layers 0,1,2,3,4,5,6 --combine concat --out indexes/bert-minilm-all-layers
 wsd bench --index indexes/bert-minilm --system mfs --system wn1st --k 1,3,5,7,10,15,20,30 \\
-    --vote paper,majority,weighted --mode knn,centroid --backoff wn1st,none \\
-    --json results/bert_grid.json --plot results/bert_grid.png
+    --vote paper,majority,weighted --mode knn,centroid --backoff wn1st,none --json results/bert_grid.json
 wsd bench --index indexes/flair-news-fast --k 1,3,5,7,10,15,20,30 --vote paper,majority,weighted \\
-    --mode knn,centroid --backoff wn1st,none --json results/flair_grid.json --plot results/flair_grid.png
-wsd bench --index indexes/bert-minilm-all-layers --layers "0;1;2;3;4;5;6;5,6;4,5,6;3,4,5,6;1,2,3,4,5,6" \\
-    --k 1,3,5,10,20 --vote paper,majority,weighted --json results/layer_sweep.json --plot results/layer_sweep.png
+    --mode knn,centroid --backoff wn1st,none --json results/flair_grid.json
 wsd bench --index indexes/bert-minilm --no-pos-filter --datasets semeval2007 ALL --json results/bert_no_pos_filter.json
 wsd bench --index indexes/bert-minilm --index indexes/flair-news-fast --system mfs --system wn1st \\
-    --k 10 --vote paper,weighted --backoff wn1st,none \\
-    --json results/main.json --plot results/main.png --predictions results/predictions
-python benchmarks/results_page.py
+    --k 5,10 --vote paper,majority --backoff wn1st,none --json results/main.json --predictions results/predictions
+wsd bench --index indexes/bert-minilm-all-layers --layers "0;1;2;3;4;5;6;5,6;4,5,6;3,4,5,6;1,2,3,4,5,6" \\
+    --k 1,3,5,10,20 --vote paper,majority,weighted --json results/layer_sweep.json
+python benchmarks/results_page.py    # this page and every results/*.png, from the JSON files
 """
 
 

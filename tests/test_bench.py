@@ -35,3 +35,33 @@ def test_unknown_dataset_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as err:
         main(["bench", "--datasets", "nope"])
     assert err.value.code == 2
+
+
+def test_json_rows_read_back_and_plot(tmp_path):
+    from wsd_service.bench import result_from_json
+
+    out, png = tmp_path / "b.json", tmp_path / "b.png"
+    assert main(["bench", "--system", "wn1st", "--datasets", "semeval2007", "--json", str(out), "--plot", str(png)]) == 0
+    row = json.loads(out.read_text())["results"][0]
+    result = result_from_json(row)
+    assert round(result.score.f1, 2) == row["F1"] and result.score.correct == row["correct"]
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_knn_index_in_the_benchmark(tiny_index, tmp_path):
+    out = tmp_path / "knn.json"
+    args = ["bench", "--index", str(tiny_index), "--datasets", "semeval2007", "--k", "1,5", "--vote", "paper,majority",
+            "--backoff", "wn1st,none", "--json", str(out)]
+    assert main(args) == 0
+    rows = json.loads(out.read_text())["results"]
+    assert len(rows) == 2 * 2 * 2
+    for row in rows:
+        cov = row["coverage"]
+        assert sum(cov.values()) == row["n"] == 455
+        if row["setting"]["backoff"] == "none":
+            assert row["answered"] == cov.get("knn", 0) < 455  # unseen lemmas left unanswered
+        else:
+            assert cov.get("backoff", 0) > 0
+    # k=1 gives the same answers under every vote rule
+    f1 = {(r["setting"]["k"], r["setting"]["vote"], r["setting"]["backoff"]): r["F1"] for r in rows}
+    assert f1[(1, "paper", "wn1st")] == f1[(1, "majority", "wn1st")]

@@ -100,6 +100,7 @@ class Result:
             "F1": round(self.score.f1, 2),
             "n": self.score.total,
             "answered": self.score.answered,
+            "correct": self.score.correct,
             "setting": self.setting,
             "coverage": self.coverage,
         }
@@ -111,6 +112,12 @@ class Result:
         if self.predictions:
             row["predictions"] = self.predictions
         return row
+
+
+def result_from_json(row: dict[str, Any]) -> Result:
+    """A result row read back from `--json` output (for redrawing plots)."""
+    return Result(row["system"], row["dataset"], Score(row["correct"], row["answered"], row["n"]),
+                  row["setting"], row.get("coverage", {}), predictions=row.get("predictions"))
 
 
 def setting_label(setting: dict[str, Any]) -> str:

@@ -22,9 +22,16 @@ def _best_per_system(results: Sequence[Result], dataset: str = "semeval2007") ->
     return {system: label for system, (_, label) in best.items()}
 
 
+def _varying_fields(settings: list[dict]) -> list[str]:
+    """Setting fields whose value differs between curves (the others need no label)."""
+    fields = list(dict.fromkeys(k for s in settings for k in s))
+    return [k for k in fields if len({s.get(k) for s in settings}) > 1]
+
+
 def plot_results(results: Sequence[Result], datasets: Sequence[str], path: Path) -> None:
     """Left: F1 per dataset for each system at its best development setting. Middle: F1 on ALL against k
-    per vote rule. Right: F1 on ALL per layer view (when a layer sweep was run)."""
+    per vote rule. Right (when a layer sweep was run): per layer view, F1 on SE07 at its best setting there
+    and F1 on ALL at that same setting."""
     best = _best_per_system(results)
     chosen = [r for r in results if setting_label(r.setting) == best.get(r.system, setting_label(r.setting))]
     systems = list(dict.fromkeys(r.system for r in chosen))
@@ -43,34 +50,48 @@ def plot_results(results: Sequence[Result], datasets: Sequence[str], path: Path)
     ax.set_ylabel("F1 (%)")
     ax.set_ylim(40, 80)
     ax.set_title("F1 per dataset (best setting on SE07)")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=6, ncol=2, loc="upper left")
     column = 1
     target = "ALL" if "ALL" in datasets else datasets[-1]
     if knn:
         ax = axes[0][column]
         column += 1
-        lines: dict[str, list[tuple[int, float]]] = {}
+        curves: dict[tuple[str, str], list[tuple[int, float]]] = {}
+        rests: dict[tuple[str, str], dict] = {}
         for r in knn:
             if r.dataset == target:
                 rest = {k: v for k, v in r.setting.items() if k != "k"}
-                lines.setdefault(f"{r.system} {setting_label(rest)}", []).append((r.setting["k"], r.score.f1))
-        for label, points in lines.items():
+                key = (r.system, setting_label(rest))
+                rests[key] = rest
+                curves.setdefault(key, []).append((r.setting["k"], r.score.f1))
+        if len(curves) > 12:  # a sweep: one curve per system, at its best vote rule and backoff on SE07
+            keep = {(r.system, setting_label({k: v for k, v in r.setting.items() if k != "k"})) for r in chosen}
+            curves = {key: points for key, points in curves.items() if key in keep}
+        varying = _varying_fields([rests[key] for key in curves])
+        for key, points in curves.items():
+            short = ",".join(f"{k}={rests[key][k]}" for k in varying)
             points.sort()
-            ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=label)
+            ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=f"{key[0]} {short}".strip())
         ax.set_xlabel("k")
         ax.set_ylabel(f"F1 on {SHORT_NAMES.get(target, target)} (%)")
         ax.set_title("F1 against k")
-        ax.legend(fontsize=6)
+        ax.legend(fontsize=6, loc="lower right")
     if layered:
         ax = axes[0][column]
-        by_view: dict[str, float] = {}
-        for r in layered:
-            if r.dataset == target:
-                view = str(r.setting["layers"])
-                by_view[view] = max(by_view.get(view, 0.0), r.score.f1)
-        ax.plot(list(by_view), list(by_view.values()), marker="o")
+        dev: dict[str, Result] = {}
+        for r in layered:  # per view, its best setting on the development set ...
+            view = str(r.setting["layers"])
+            if r.dataset == "semeval2007" and (view not in dev or r.score.f1 > dev[view].score.f1):
+                dev[view] = r
+        at_target = {(str(r.setting["layers"]), setting_label(r.setting)): r.score.f1
+                     for r in layered if r.dataset == target}
+        views = list(dev)  # ... and the target set's F1 at that same setting
+        ax.plot(views, [dev[v].score.f1 for v in views], marker="o", label="SE07 (best setting)")
+        ax.plot(views, [at_target.get((v, setting_label(dev[v].setting)), float("nan")) for v in views],
+                marker="s", label=f"{SHORT_NAMES.get(target, target)} at that setting")
+        ax.legend(fontsize=7)
         ax.set_xlabel("layers (summed)")
-        ax.set_ylabel(f"best F1 on {SHORT_NAMES.get(target, target)} (%)")
+        ax.set_ylabel("F1 (%)")
         ax.set_title("Layer sweep")
         ax.tick_params(axis="x", labelrotation=45)
     fig.tight_layout()
