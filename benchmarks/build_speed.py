@@ -5,8 +5,9 @@
 
 1. bare: the backend's `embed()` alone over the annotated sentences, in the batches the builder uses
    (by length within each shard), timed in this process;
-2. build: `index-builder build` in a child process over the same corpus: wall time, sentences/s and the
-   child's peak RSS (ru_maxrss), so the builder's own cost shows as the ratio build/bare;
+2. build: `build_index` over the same corpus with the same loaded backend, in this process: wall time and
+   sentences/s, so the builder's own cost (corpus pass, shards, assembly, checksums) shows as build/bare;
+   then the process's peak RSS (model + build);
 3. size of the folder in float32 and as `index-builder compact` float16 / int8 copies;
 4. the compact forms' effect on accuracy: F1 on ALL with the service defaults, side by side.
 """
@@ -25,7 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from index_builder.backends import create_backend, set_threads
+from index_builder.backends import EmbeddingBackend, create_backend, set_threads
+from index_builder.build import BuildSettings, build_index
 from index_builder.corpus import read_corpus
 from index_builder.index_folder import IndexFolder
 from index_builder.paths import semcor_paths
@@ -37,9 +39,8 @@ def folder_mb(folder: Path) -> float:
     return sum(p.stat().st_size for p in folder.iterdir()) / 2**20
 
 
-def bare_rate(backend_name: str, limit_docs: int | None, shard: int, batch: int) -> tuple[float, int]:
+def bare_rate(backend: EmbeddingBackend, limit_docs: int | None, shard: int, batch: int) -> tuple[float, int]:
     """Seconds the backend alone takes over the annotated sentences, batched as the builder batches them."""
-    backend = create_backend(backend_name)
     backend.embed([["warm", "up"]])
     stream = read_corpus(*semcor_paths(), limit_docs=limit_docs)
     seconds, sentences = 0.0, 0
@@ -62,18 +63,14 @@ def main() -> None:
     args = parser.parse_args()
     set_threads(args.threads)
     work = args.work or Path(tempfile.mkdtemp(prefix="build-speed-"))
-    bare_seconds, sentences = bare_rate(args.backend, args.limit_docs, 2000, 32)
+    backend = create_backend(args.backend)
+    bare_seconds, sentences = bare_rate(backend, args.limit_docs, 2000, 32)
 
     out = work / f"{args.backend}-float32"
-    cmd = [sys.executable, "-m", "index_builder.cli", "build", "--backend", args.backend, "--out", str(out), "-q"]
-    if args.limit_docs:
-        cmd += ["--limit-docs", str(args.limit_docs)]
-    if args.threads:
-        cmd += ["--threads", str(args.threads)]
     start = time.perf_counter()
-    subprocess.run(cmd, check=True)
+    build_index(backend, BuildSettings(*semcor_paths(), out=out, limit_docs=args.limit_docs), progress=False)
     build_seconds = time.perf_counter() - start
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     sizes = {"float32": folder_mb(out)}
     for vector_type in ("float16", "int8"):
@@ -83,7 +80,6 @@ def main() -> None:
         sizes[vector_type] = folder_mb(compact)
 
     f1 = {}
-    backend = create_backend(**IndexFolder(out).backend_spec)
     vectors = None
     for vector_type in sizes:
         disambiguator = Disambiguator(IndexFolder(work / f"{args.backend}-{vector_type}"), backend)
@@ -95,8 +91,8 @@ def main() -> None:
     print(f"\nbackend {args.backend}, {sentences} sentences ({'all' if not args.limit_docs else args.limit_docs} docs)")
     print(f"bare backend embed : {bare_seconds:8.1f} s  {sentences / bare_seconds:7.1f} sent/s")
     print(f"index-builder build: {build_seconds:8.1f} s  {sentences / build_seconds:7.1f} sent/s  "
-          f"(build/bare = {build_seconds / bare_seconds:.3f}; includes model load, corpus count, assembly)")
-    print(f"build peak RSS     : {peak_mb:8.0f} MB")
+          f"(build/bare = {build_seconds / bare_seconds:.3f}: corpus pass, shards, assembly, checksums)")
+    print(f"process peak RSS   : {peak_mb:8.0f} MB (model + bare run + build)")
     print("vector type  folder MB  F1 on ALL (service defaults)")
     for vector_type, size in sizes.items():
         print(f"{vector_type:11s}  {size:9.1f}  {f1[vector_type]:.2f}")

@@ -18,7 +18,7 @@ import shutil
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -115,12 +115,23 @@ def _batched(iterator: Iterator[Sentence], size: int) -> Iterator[list[Sentence]
         yield chunk
 
 
-def _count(settings: BuildSettings) -> tuple[int, int]:
-    sentences = instances = 0
+@dataclass
+class CorpusSurvey:
+    """One pass over the corpus before embedding: it validates the files and counts what the progress bar
+    and the index's word_tags table need."""
+
+    sentences: int = 0
+    instances: int = 0
+    word_tags: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # (form, lemma, POS) counts
+
+
+def _survey(settings: BuildSettings) -> CorpusSurvey:
+    survey = CorpusSurvey()
     for sentence in read_corpus(settings.corpus, settings.keys, settings.limit_docs):
-        sentences += 1
-        instances += len(sentence.instances)
-    return sentences, instances
+        survey.sentences += 1
+        survey.instances += len(sentence.instances)
+        survey.word_tags.update((t.text.lower(), t.lemma.lower(), t.pos) for t in sentence.tokens if " " not in t.text)
+    return survey
 
 
 def build_index(
@@ -135,7 +146,7 @@ def build_index(
     fingerprint = _fingerprint(settings, spec, corpus_sums)
     if out.exists() and not (out / MANIFEST).is_file():
         raise IndexBuildError(f"{out} exists and is not an index folder; refusing to replace it")
-    total_sentences, total_instances = _count(settings)  # a bad corpus fails here, before any write
+    survey = _survey(settings)  # a bad corpus fails here, before anything is written
     work = work_folder(out)
     work.mkdir(parents=True, exist_ok=True)
     state_path = work / "state.json"
@@ -154,7 +165,7 @@ def build_index(
     skipped = list(islice(stream, done * settings.shard_sentences))
     if done:
         log.info("resuming after %d complete shards (%d sentences)", done, len(skipped))
-    bar = tqdm(total=total_sentences, initial=len(skipped), unit="sent", disable=not progress,
+    bar = tqdm(total=survey.sentences, initial=len(skipped), unit="sent", disable=not progress,
                desc=f"embedding ({spec['backend']})", dynamic_ncols=True)
     instances_done = sum(len(s.instances) for s in skipped)
     del skipped
@@ -167,20 +178,20 @@ def build_index(
         write_atomic(json_path, json.dumps(meta).encode())
         instances_done += len(meta["records"])
         bar.update(len(shard))
-        bar.set_postfix(instances=f"{instances_done}/{total_instances}")
+        bar.set_postfix(instances=f"{instances_done}/{survey.instances}")
     bar.close()
 
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    _assemble(work, tmp, settings, spec, backend.dim, corpus_sums, total_sentences)
+    _assemble(work, tmp, settings, spec, backend.dim, corpus_sums, survey)
     publish(tmp, out)
     shutil.rmtree(work, ignore_errors=True)
     return out
 
 
 def _assemble(work: Path, folder: Path, settings: BuildSettings, spec: dict[str, Any], dim: int,
-              corpus_sums: dict[str, str], total_sentences: int) -> None:
+              corpus_sums: dict[str, str], survey: CorpusSurvey) -> None:
     """Shards -> vectors.faiss (grouped by lemma and POS), metadata.sqlite, manifest.json."""
     shards = _complete_shards(work)
     arrays, records, sentences = [], [], []
@@ -198,8 +209,14 @@ def _assemble(work: Path, folder: Path, settings: BuildSettings, spec: dict[str,
     order = sorted(range(len(records)), key=lambda i: groups[i])
 
     def rows(ids: list[int]) -> np.ndarray:
+        """Vectors by global id, gathered shard by shard from the memory-mapped shard files."""
+        ids = np.asarray(ids)
         shard_of = np.searchsorted(offsets, ids, side="right") - 1
-        return np.stack([arrays[s][i - offsets[s]] for s, i in zip(shard_of, ids)]).astype(np.float32)
+        out = np.empty((len(ids), dim), dtype=np.float32)
+        for shard in np.unique(shard_of):
+            mask = shard_of == shard
+            out[mask] = arrays[shard][ids[mask] - offsets[shard]]
+        return out
 
     sample = order[:: max(1, len(order) // 100_000)]
     index = build_faiss_index(rows(sample), settings.vector_type)
@@ -225,7 +242,7 @@ def _assemble(work: Path, folder: Path, settings: BuildSettings, spec: dict[str,
             first, sense_counts = position + 1, Counter()
     db.executemany("INSERT INTO groups VALUES (?, ?, ?, ?, ?)", group_rows)
     db.executemany("INSERT INTO word_tags VALUES (?, ?, ?, ?)",
-                   ((*tag, n) for tag, n in sorted(_word_tags(settings).items())))
+                   ((*tag, n) for tag, n in sorted(survey.word_tags.items())))
     db.commit()
     db.close()
 
@@ -239,7 +256,7 @@ def _assemble(work: Path, folder: Path, settings: BuildSettings, spec: dict[str,
         "layout": "one contiguous id range per (lemma, POS) group, ranges in metadata.sqlite table groups",
         "corpus": {"files": corpus_sums, "limit_docs": settings.limit_docs},
         "counts": {
-            "sentences": total_sentences,
+            "sentences": survey.sentences,
             "instances": len(records),
             "vectors": int(index.ntotal),
             "groups": len(group_rows),
@@ -250,14 +267,6 @@ def _assemble(work: Path, folder: Path, settings: BuildSettings, spec: dict[str,
                   "package_version": __version__},
     }
     write_manifest(folder, manifest)
-
-
-def _word_tags(settings: BuildSettings) -> Counter[tuple[str, str, str]]:
-    """How often each lower-cased single-word form carries each (lemma, POS) over all corpus tokens."""
-    tags: Counter[tuple[str, str, str]] = Counter()
-    for sentence in read_corpus(settings.corpus, settings.keys, settings.limit_docs):
-        tags.update((t.text.lower(), t.lemma.lower(), t.pos) for t in sentence.tokens if " " not in t.text)
-    return tags
 
 
 def _exchange(a: Path, b: Path) -> bool:
