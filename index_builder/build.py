@@ -18,7 +18,7 @@ import shutil
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from tqdm import tqdm
 
 from index_builder import __version__
 from index_builder.backends.base import EmbeddingBackend
-from index_builder.corpus import Sentence, read_corpus
+from index_builder.corpus import Sentence, open_text, read_corpus
 from index_builder.index_folder import (
     FORMAT_VERSION,
     MANIFEST,
@@ -106,7 +106,9 @@ def _embed_shard(backend: EmbeddingBackend, sentences: list[Sentence], batch: in
             records.append([instance.id, sentence.id, instance.lemma, instance.pos, list(instance.keys),
                             list(spans[instance.position])])
     vectors = np.stack(rows) if rows else np.zeros((0, backend.dim), np.float32)
-    meta = {"sentences": [[s.id, s.text] for s in sentences], "records": records}
+    tags = Counter((t.text.lower(), t.lemma.lower(), t.pos) for s in sentences for t in s.tokens if " " not in t.text)
+    meta = {"sentences": [[s.id, s.text] for s in sentences], "records": records,
+            "word_tags": [[*tag, n] for tag, n in tags.items()]}
     return normalise_rows(vectors), meta
 
 
@@ -115,23 +117,18 @@ def _batched(iterator: Iterator[Sentence], size: int) -> Iterator[list[Sentence]
         yield chunk
 
 
-@dataclass
-class CorpusSurvey:
-    """One pass over the corpus before embedding: it validates the files and counts what the progress bar
-    and the index's word_tags table need."""
-
-    sentences: int = 0
-    instances: int = 0
-    word_tags: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # (form, lemma, POS) counts
-
-
-def _survey(settings: BuildSettings) -> CorpusSurvey:
-    survey = CorpusSurvey()
-    for sentence in read_corpus(settings.corpus, settings.keys, settings.limit_docs):
-        survey.sentences += 1
-        survey.instances += len(sentence.instances)
-        survey.word_tags.update((t.text.lower(), t.lemma.lower(), t.pos) for t in sentence.tokens if " " not in t.text)
-    return survey
+def _totals(settings: BuildSettings) -> tuple[int, int]:
+    """Sentences and instances of the corpus for the progress bar, by a quick scan of the raw XML (the
+    stream itself validates it)."""
+    sentences = instances = docs = 0
+    with open_text(settings.corpus) as handle:
+        for line in handle:
+            docs += line.count("<text ")
+            if settings.limit_docs is not None and docs > settings.limit_docs:
+                break
+            sentences += line.count("<sentence ")
+            instances += line.count("<instance ")
+    return sentences, instances
 
 
 def build_index(
@@ -146,7 +143,7 @@ def build_index(
     fingerprint = _fingerprint(settings, spec, corpus_sums)
     if out.exists() and not (out / MANIFEST).is_file():
         raise IndexBuildError(f"{out} exists and is not an index folder; refusing to replace it")
-    survey = _survey(settings)  # a bad corpus fails here, before anything is written
+    total_sentences, total_instances = _totals(settings)
     work = work_folder(out)
     work.mkdir(parents=True, exist_ok=True)
     state_path = work / "state.json"
@@ -165,7 +162,7 @@ def build_index(
     skipped = list(islice(stream, done * settings.shard_sentences))
     if done:
         log.info("resuming after %d complete shards (%d sentences)", done, len(skipped))
-    bar = tqdm(total=survey.sentences, initial=len(skipped), unit="sent", disable=not progress,
+    bar = tqdm(total=total_sentences, initial=len(skipped), unit="sent", disable=not progress,
                desc=f"embedding ({spec['backend']})", dynamic_ncols=True)
     instances_done = sum(len(s.instances) for s in skipped)
     del skipped
@@ -178,29 +175,31 @@ def build_index(
         write_atomic(json_path, json.dumps(meta).encode())
         instances_done += len(meta["records"])
         bar.update(len(shard))
-        bar.set_postfix(instances=f"{instances_done}/{survey.instances}")
+        bar.set_postfix(instances=f"{instances_done}/{total_instances}")
     bar.close()
 
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    _assemble(work, tmp, settings, spec, backend.dim, corpus_sums, survey)
+    _assemble(work, tmp, settings, spec, backend.dim, corpus_sums)
     publish(tmp, out)
     shutil.rmtree(work, ignore_errors=True)
     return out
 
 
 def _assemble(work: Path, folder: Path, settings: BuildSettings, spec: dict[str, Any], dim: int,
-              corpus_sums: dict[str, str], survey: CorpusSurvey) -> None:
+              corpus_sums: dict[str, str]) -> None:
     """Shards -> vectors.faiss (grouped by lemma and POS), metadata.sqlite, manifest.json."""
     shards = _complete_shards(work)
     arrays, records, sentences = [], [], []
+    word_tags: Counter[tuple[str, str, str]] = Counter()
     for number in range(shards):
         npy_path, json_path = _shard_paths(work, number)
         arrays.append(np.load(npy_path, mmap_mode="r"))
         meta = json.loads(json_path.read_text())
         records.extend(meta["records"])
         sentences.extend(meta["sentences"])
+        word_tags.update({tuple(row[:3]): row[3] for row in meta["word_tags"]})
     offsets = np.cumsum([0] + [len(a) for a in arrays])
     if offsets[-1] != len(records) or not records:
         raise IndexBuildError(f"{work}: shards hold {offsets[-1]} vectors for {len(records)} records")
@@ -242,7 +241,7 @@ def _assemble(work: Path, folder: Path, settings: BuildSettings, spec: dict[str,
             first, sense_counts = position + 1, Counter()
     db.executemany("INSERT INTO groups VALUES (?, ?, ?, ?, ?)", group_rows)
     db.executemany("INSERT INTO word_tags VALUES (?, ?, ?, ?)",
-                   ((*tag, n) for tag, n in sorted(survey.word_tags.items())))
+                   ((*tag, n) for tag, n in sorted(word_tags.items())))
     db.commit()
     db.close()
 
@@ -256,7 +255,7 @@ def _assemble(work: Path, folder: Path, settings: BuildSettings, spec: dict[str,
         "layout": "one contiguous id range per (lemma, POS) group, ranges in metadata.sqlite table groups",
         "corpus": {"files": corpus_sums, "limit_docs": settings.limit_docs},
         "counts": {
-            "sentences": survey.sentences,
+            "sentences": len(sentences),
             "instances": len(records),
             "vectors": int(index.ntotal),
             "groups": len(group_rows),

@@ -60,7 +60,7 @@ class Sentence:
         return spans
 
 
-def _open_text(path: Path) -> IO[str]:
+def open_text(path: Path) -> IO[str]:
     """A UTF-8 text stream over a plain or gzipped file; the caller closes it (`with`)."""
     raw = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")  # noqa: SIM115
     return io.TextIOWrapper(raw, encoding="utf-8")
@@ -73,7 +73,7 @@ def read_keys(path: str | Path) -> dict[str, tuple[str, ...]]:
         raise CorpusError(f"{path}: key file not found")
     keys: dict[str, tuple[str, ...]] = {}
     try:
-        with _open_text(path) as handle:
+        with open_text(path) as handle:
             for line_no, line in enumerate(handle, 1):
                 fields = line.split()
                 if not fields:
@@ -105,7 +105,7 @@ def read_corpus(
     doc_id = ""
     tokens: list[Token] = []
     instances: list[Instance] = []
-    with _open_text(xml_path) as handle:
+    with open_text(xml_path) as handle:
         parser = ET.iterparse(handle, events=("start", "end"))
         try:
             for event, elem in parser:
