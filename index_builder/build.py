@@ -18,6 +18,7 @@ import shutil
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -117,6 +118,16 @@ def _batched(iterator: Iterator[Sentence], size: int) -> Iterator[list[Sentence]
         yield chunk
 
 
+def _prefetched(iterator: Iterator[list[Sentence]]) -> Iterator[list[Sentence]]:
+    """The same items, the next one read by a background thread while the caller works on the current one
+    (the XML parse overlaps the forward pass, which releases the GIL)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(next, iterator, None)
+        while (item := pending.result()) is not None:
+            pending = pool.submit(next, iterator, None)
+            yield item
+
+
 def _totals(settings: BuildSettings) -> tuple[int, int]:
     """Sentences and instances of the corpus for the progress bar, by a quick scan of the raw XML (the
     stream itself validates it)."""
@@ -166,7 +177,7 @@ def build_index(
                desc=f"embedding ({spec['backend']})", dynamic_ncols=True)
     instances_done = sum(len(s.instances) for s in skipped)
     del skipped
-    for number, shard in enumerate(_batched(stream, settings.shard_sentences), start=done):
+    for number, shard in enumerate(_prefetched(_batched(stream, settings.shard_sentences)), start=done):
         vectors, meta = _embed_shard(backend, shard, batch_sentences)
         npy_path, json_path = _shard_paths(work, number)
         tmp_npy = npy_path.with_name(npy_path.name + ".tmp.npy")
