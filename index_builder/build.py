@@ -16,6 +16,7 @@ import logging
 import os
 import shutil
 import sqlite3
+import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -188,12 +189,14 @@ def build_index(
         bar.update(len(shard))
         bar.set_postfix(instances=f"{instances_done}/{total_instances}")
     bar.close()
+    assembly_start = time.perf_counter()
 
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     _assemble(work, tmp, settings, spec, backend.dim, corpus_sums)
     publish(tmp, out)
+    log.info("assembled and published %s in %.1f s", out, time.perf_counter() - assembly_start)
     shutil.rmtree(work, ignore_errors=True)
     return out
 
