@@ -171,13 +171,14 @@ def build_index(
         write_atomic(state_path, json.dumps({"fingerprint": fingerprint, "backend": spec}).encode())
     done = _complete_shards(work)
     stream = read_corpus(settings.corpus, settings.keys, settings.limit_docs)
-    skipped = list(islice(stream, done * settings.shard_sentences))
+    skipped = instances_done = 0
+    for sentence in islice(stream, done * settings.shard_sentences):  # already in complete shards
+        skipped += 1
+        instances_done += len(sentence.instances)
     if done:
-        log.info("resuming after %d complete shards (%d sentences)", done, len(skipped))
-    bar = tqdm(total=total_sentences, initial=len(skipped), unit="sent", disable=not progress,
+        log.info("resuming after %d complete shards (%d sentences)", done, skipped)
+    bar = tqdm(total=total_sentences, initial=skipped, unit="sent", disable=not progress,
                desc=f"embedding ({spec['backend']})", dynamic_ncols=True)
-    instances_done = sum(len(s.instances) for s in skipped)
-    del skipped
     for number, shard in enumerate(_prefetched(_batched(stream, settings.shard_sentences)), start=done):
         vectors, meta = _embed_shard(backend, shard, batch_sentences)
         npy_path, json_path = _shard_paths(work, number)

@@ -126,6 +126,15 @@ def vote(keys: Sequence[tuple[str, ...]], sims: Sequence[float], rule: str, k_pr
     return dict(votes)
 
 
+def train_counts(groups: Sequence[Group]) -> dict[str, int]:
+    """Training vectors per sense key over the searched groups."""
+    counts: dict[str, int] = defaultdict(int)
+    for group in groups:
+        for key, n in group.sense_counts.items():
+            counts[key] += n
+    return dict(counts)
+
+
 def winner(votes: dict[str, float], keys: Sequence[tuple[str, ...]], sims: Sequence[float]) -> str:
     """The most voted sense; a tie goes to the larger summed similarity, then the smaller key."""
     summed: dict[str, float] = defaultdict(float)
@@ -250,10 +259,7 @@ class Disambiguator:
             answer.votes = {best: best_sim}
             chosen, confidence, method, k_used = best, best_sim, "centroid", len(ids)
         else:
-            counts: dict[str, int] = defaultdict(int)
-            for group in groups:
-                for key, n in group.sense_counts.items():
-                    counts[key] += n
+            counts = train_counts(groups)
             k_used = min(len(ids), min(counts.values())) if s.vote == "paper" else len(ids)
             answer.votes = vote(keys, sims, s.vote, max(k_used, 1))
             chosen = winner(answer.votes, keys, sims)
@@ -282,10 +288,7 @@ class Disambiguator:
     def candidates(self, lemma: str, pos: str | None, groups: list[Group]) -> list[Candidate]:
         """All WordNet senses of the lemma (and any other sense the groups were trained on), with the
         number of training vectors of each."""
-        counts: dict[str, int] = defaultdict(int)
-        for group in groups:
-            for key, n in group.sense_counts.items():
-                counts[key] += n
+        counts = train_counts(groups)
         senses = list(self.inventory.senses(lemma, pos if pos else None))
         known = {sense.key for sense in senses}
         senses += [sense for key in counts if key not in known and (sense := self.inventory.sense(key))]
