@@ -31,7 +31,7 @@ from index_builder.build import BuildSettings, build_index
 from index_builder.corpus import read_corpus
 from index_builder.index_folder import IndexFolder
 from index_builder.paths import semcor_paths
-from wsd_service.bench import KnnSystem, QueryVectors, evaluate
+from wsd_service.bench.runner import KnnSystem, QueryVectors, evaluate
 from wsd_service.disambiguator import Disambiguator, Settings
 
 

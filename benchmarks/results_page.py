@@ -54,8 +54,8 @@ def best_on_dev(table: dict[tuple, dict], system: str, **fixed) -> tuple[tuple, 
 
 def redraw_plots() -> None:
     """Draw each results/NAME.png from results/NAME.json with the benchmark's own plotting."""
-    from wsd_service.bench import result_from_json
-    from wsd_service.bench_plot import plot_results
+    from wsd_service.bench.plots import plot_results
+    from wsd_service.bench.runner import result_from_json
 
     for path in sorted(RESULTS.glob("*.json")):
         results = [result_from_json(r) for r in json.loads(path.read_text())["results"]]

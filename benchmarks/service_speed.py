@@ -126,9 +126,9 @@ def main() -> int:
     options = {"threads": args.threads} if args.threads else {}
     (disambiguator,) = load_indexes([args.index], options=options).values()
     backend = disambiguator.ensure_backend()
-    counts = disambiguator.index.manifest["counts"]
-    print(f"index            {args.index} ({counts['vectors']} vectors x {disambiguator.index.dim} "
-          f"{disambiguator.index.vector_type}); torch threads {args.threads or 'default'}")
+    counts = disambiguator.folder.manifest["counts"]
+    print(f"index            {args.index} ({counts['vectors']} vectors x {disambiguator.folder.dim} "
+          f"{disambiguator.folder.vector_type}); torch threads {args.threads or 'default'}")
 
     process, port = start_service(args.index, args.threads)
     try:
@@ -165,7 +165,7 @@ def measure(args: argparse.Namespace, disambiguator, backend, client: Client, pr
     for text, word in TARGETS:
         words = tokenize(text)[0]
         queries.append(Query(tuple(words), words.index(word)))
-    resolved = [(q, *disambiguator.resolve(q.tokens[q.target], None, None)) for q in queries]
+    resolved = [(q, *disambiguator.resolve(q.tokens[q.position], None, None)) for q in queries]
     vectors = disambiguator.embed(queries)
     first_times = []
     for (_, lemma, pos), vector in zip(resolved, vectors):  # first sight of a lemma: WordNet lookups
@@ -201,7 +201,7 @@ def measure(args: argparse.Namespace, disambiguator, backend, client: Client, pr
 
     rss = psutil.Process(process.pid).memory_info().rss
     print(f"memory           service RSS {rss / 2**20:.0f} MiB with the index loaded "
-          f"(vectors.faiss {(disambiguator.index.path / 'vectors.faiss').stat().st_size / 2**20:.0f} MiB)")
+          f"(vectors.faiss {(disambiguator.folder.path / 'vectors.faiss').stat().st_size / 2**20:.0f} MiB)")
     results["memory"] = {"service_rss_mib": rss / 2**20}
     return results
 

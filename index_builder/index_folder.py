@@ -25,6 +25,8 @@ from typing import Any
 import faiss
 import numpy as np
 
+from index_builder.errors import WsdError
+
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
@@ -33,7 +35,7 @@ VECTOR_TYPES = ("float32", "float16", "int8")  # float32 = exact; the others are
 _QUANTISERS = {"float16": "QT_fp16", "int8": "QT_8bit"}
 
 
-class IndexFolderError(ValueError):
+class IndexFolderError(WsdError):
     """An index folder that is missing, incomplete, altered or of another format."""
 
 
@@ -212,6 +214,31 @@ class IndexFolder:
         ).fetchall()
         by_id = {r[0]: VectorRecord(r[1], r[2], r[3], r[4], tuple(r[5].split()), (r[6], r[7])) for r in rows}
         return [by_id[int(i)] for i in ids]
+
+    @property
+    def size(self) -> int:
+        """How many training vectors the index holds."""
+        return int(self.index.ntotal)
+
+    def vectors(self, ids: list[int]) -> np.ndarray:
+        """Stored training vectors by id, (len(ids), dim) float32 (decoded when quantised)."""
+        if not ids:
+            return np.zeros((0, self.dim), np.float32)
+        return np.stack([self.index.reconstruct(int(i)) for i in ids]).astype(np.float32)
+
+    def ids_of_instances(self, instance_ids: list[str], groups: list[Group]) -> dict[str, int]:
+        """Vector ids of training instances, looked up inside the id ranges of `groups` (a range scan)."""
+        found: dict[str, int] = {}
+        if not instance_ids:
+            return found
+        marks = ",".join("?" * len(instance_ids))
+        for group in groups:
+            rows = self.db.execute(
+                f"SELECT id, instance_id FROM vectors WHERE id >= ? AND id < ? AND instance_id IN ({marks})",
+                [group.first_id, group.first_id + group.count, *instance_ids],
+            )
+            found.update({instance: vector_id for vector_id, instance in rows})
+        return found
 
     @cached_property
     def vector_keys(self) -> list[tuple[str, ...]]:

@@ -99,15 +99,16 @@ def tiny_disambiguator(tiny_index, bert_backend):
 @pytest.fixture(scope="session")
 def api_app(tiny_disambiguator):
     """The FastAPI app over the tiny index, with small limits so the limit checks are cheap to hit."""
-    from wsd_service.api import create_app
+    from wsd_service.api.app import create_app
+    from wsd_service.settings import Limits
 
-    return create_app({tiny_disambiguator.name: tiny_disambiguator}, max_text_chars=2000, max_batch_items=16)
+    return create_app({tiny_disambiguator.name: tiny_disambiguator}, Limits(max_text_chars=2000, max_batch_items=16))
 
 
 @pytest.fixture(scope="session")
 def live_server(api_app):
     """Base URL of a real uvicorn server (in a thread, on a free loopback port) serving `api_app`."""
-    from wsd_service.server_thread import running_server
+    from tests.server_thread import running_server
 
     with running_server(api_app) as url:
         yield url

@@ -154,7 +154,8 @@ def test_indexes(client, tiny_index):
     out = client.get("/v1/indexes").json()
     assert out["default"] == "bert-tiny"
     (index,) = out["indexes"]
-    assert index["name"] == "bert-tiny" and index["path"] == str(tiny_index)
+    assert index["name"] == "bert-tiny" and "path" not in index
+    assert str(tiny_index.parent) not in client.get("/v1/indexes").text  # no server path is shown
     assert index["manifest"]["backend"]["backend"] == "bert" and "vectors.faiss" in index["manifest"]["files"]
     assert index["settings"]["k"] == 10
 
@@ -197,7 +198,7 @@ def test_pages_are_served_from_the_machine(client):
 def test_several_indexes(tiny_disambiguator):
     from fastapi.testclient import TestClient
 
-    from wsd_service.api import create_app
+    from wsd_service.api.app import create_app
 
     app = create_app({"first": tiny_disambiguator, "second": tiny_disambiguator})
     with TestClient(app) as two:
@@ -271,7 +272,7 @@ def test_wrong_method_and_unknown_path(client):
 def test_unexpected_errors_are_logged_and_answered_with_a_short_500(tiny_disambiguator, caplog):
     from fastapi.testclient import TestClient
 
-    from wsd_service.api import create_app
+    from wsd_service.api.app import create_app
 
     class Broken:
         name = "broken"

@@ -5,7 +5,7 @@ from collections import Counter
 from index_builder.corpus import Instance, read_corpus
 from index_builder.inventory import SenseInventory
 from index_builder.sense_counts import count_senses
-from wsd_service.baselines import FirstSense, MostFrequentSense, most_frequent_key
+from wsd_service.bench.baselines import FirstSense, MostFrequentSense, most_frequent_key
 
 
 def _instance(lemma: str, pos: str) -> Instance:

@@ -38,7 +38,7 @@ def test_unknown_dataset_is_a_usage_error(capsys):
 
 
 def test_json_rows_read_back_and_plot(tmp_path):
-    from wsd_service.bench import result_from_json
+    from wsd_service.bench.runner import result_from_json
 
     out, png = tmp_path / "b.json", tmp_path / "b.png"
     assert main(["bench", "--system", "wn1st", "--datasets", "semeval2007", "--json", str(out), "--plot", str(png)]) == 0

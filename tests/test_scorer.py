@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from wsd_service.scorer import score, score_by
+from wsd_service.bench.scorer import score, score_by
 
 GOLD = {"a": ("k1",), "b": ("k2", "k3"), "c": ("k4",), "d": ("k5",)}
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from wsd_service import service_cli
+from wsd_service import loading
 from wsd_service.cli import main
 
 SENTENCE = "He sat on the bank of the river"
@@ -124,7 +124,7 @@ def test_serve_build_missing_builds_then_serves(tiny_index, tmp_path, monkeypatc
         built.append((folder, options))
         shutil.copytree(tiny_index, folder)
 
-    monkeypatch.setattr(service_cli, "build_missing_index", fake_build)
+    monkeypatch.setattr(loading, "build_missing_index", fake_build)
     target = tmp_path / "new-index"
     assert main(["serve", "--index", str(target), "--build-missing", "--threads", "1"]) == 0
     assert built == [(target, {"threads": 1})]

@@ -105,8 +105,8 @@ def test_api_docs_render_from_the_machine(page, live_server):
 
 
 def test_index_selector_when_several_are_loaded(browser, tiny_disambiguator):
-    from wsd_service.api import create_app
-    from wsd_service.server_thread import running_server
+    from tests.server_thread import running_server
+    from wsd_service.api.app import create_app
 
     app = create_app({"first": tiny_disambiguator, "second": tiny_disambiguator})
     with running_server(app) as url:

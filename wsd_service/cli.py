@@ -6,8 +6,11 @@ import argparse
 import logging
 import sys
 
-from wsd_service.bench_cli import add_bench_parser
+from index_builder.errors import WsdError
+from wsd_service.bench.cli import add_bench_parser
 from wsd_service.service_cli import add_service_parsers
+
+log = logging.getLogger(__name__)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,7 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return args.func(args)
-    except (ValueError, FileNotFoundError, OSError) as err:
+    except WsdError as err:
+        if args.verbose:
+            log.exception("wsd %s failed", args.command)
         print(f"wsd: error: {err}", file=sys.stderr)
         return 2
 

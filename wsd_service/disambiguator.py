@@ -1,8 +1,8 @@
 """The one Disambiguator used by the REST API, the command line and the benchmark.
 
 A query word is embedded in its sentence with the index's own backend, compared with the training
-vectors of its (lemma, POS) group, and labelled by a vote of its nearest neighbours (or by the nearest
-sense centroid). The answer carries its evidence: neighbours, votes, candidates.
+vectors of its (lemma, POS) group, and labelled by a vote of its nearest neighbors (or by the nearest
+sense centroid). The answer carries its evidence: neighbors, votes, candidates.
 """
 
 from __future__ import annotations
@@ -11,48 +11,20 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 import numpy as np
 
 from index_builder.backends import EmbeddingBackend, create_backend
 from index_builder.index_folder import Group, IndexFolder, normalise_rows
 from index_builder.inventory import CONTENT_POS, Sense, SenseInventory, normalise_lemma
+from wsd_service.settings import Backoff, Method, Mode, Settings, VoteRule
 
 log = logging.getLogger(__name__)
-
-VOTE_RULES = ("paper", "majority", "weighted")
-MODES = ("knn", "centroid")
-BACKOFFS = ("wn1st", "none")
-
-
-@dataclass(frozen=True)
-class Settings:
-    """How a decision is made. The defaults are the best on the development set (SemEval-2007) for the
-    default bert index: k=10 majority, F1 62.4 on SE07 and 70.0 on ALL (results/README.md); weighted
-    ties with it there, and ties go to the earlier setting of the grid."""
-
-    k: int = 10
-    vote: str = "majority"
-    mode: str = "knn"
-    pos_filter: bool = True
-    backoff: str = "wn1st"
-
-    def __post_init__(self) -> None:
-        if self.k < 1:
-            raise ValueError("k must be at least 1")
-        if self.vote not in VOTE_RULES:
-            raise ValueError(f"unknown vote rule {self.vote!r}; choose from {', '.join(VOTE_RULES)}")
-        if self.mode not in MODES:
-            raise ValueError(f"unknown mode {self.mode!r}; choose from {', '.join(MODES)}")
-        if self.backoff not in BACKOFFS:
-            raise ValueError(f"unknown backoff {self.backoff!r}; choose from {', '.join(BACKOFFS)}")
-
 
 @dataclass(frozen=True)
 class Query:
     tokens: tuple[str, ...]
-    target: int  # token index
+    position: int  # which token is the target
     lemma: str | None = None
     pos: str | None = None  # NOUN, VERB, ADJ, ADV
 
@@ -82,10 +54,9 @@ class Candidate:
 class Answer:
     sense: Sense | None
     confidence: float
-    method: str  # knn | centroid | backoff | none
+    method: Method
     lemma: str
     pos: str | None
-    index: str
     neighbors: list[Neighbor] = field(default_factory=list)
     votes: dict[str, float] = field(default_factory=dict)
     candidates: list[Candidate] = field(default_factory=list)
@@ -93,36 +64,15 @@ class Answer:
     message: str | None = None
     vector: np.ndarray | None = field(default=None, repr=False)  # the query's own vector (not serialised)
 
-    def as_dict(self) -> dict[str, Any]:
-        sense = None
-        if self.sense is not None:
-            s = self.sense
-            sense = {"key": s.key, "synset": s.synset, "id": s.id, "gloss": s.gloss, "examples": list(s.examples)}
-        return {
-            "sense": sense,
-            "confidence": round(self.confidence, 4),
-            "method": self.method,
-            "lemma": self.lemma,
-            "pos": self.pos,
-            "neighbors": [
-                {**vars(n), "similarity": round(n.similarity, 4), "span": list(n.span)} for n in self.neighbors
-            ],
-            "votes": {k: round(v, 4) for k, v in self.votes.items()},
-            "candidates": [vars(c) for c in self.candidates],
-            "k": self.k_used,
-            "index": self.index,
-            "message": self.message,
-        }
 
-
-def vote(keys: Sequence[tuple[str, ...]], sims: Sequence[float], rule: str, k_prime: int) -> dict[str, float]:
-    """Votes per sense of the ranked neighbours: `majority` counts the top k, `weighted` sums their
+def vote(keys: Sequence[tuple[str, ...]], sims: Sequence[float], rule: VoteRule, k_prime: int) -> dict[str, float]:
+    """Votes per sense of the ranked neighbors: `majority` counts the top k, `weighted` sums their
     similarities, `paper` counts the top k' (k' = min(k, size of the rarest candidate sense))."""
-    take = k_prime if rule == "paper" else len(keys)
+    take = k_prime if rule == VoteRule.PAPER else len(keys)
     votes: dict[str, float] = defaultdict(float)
-    for neighbour_keys, sim in zip(keys[:take], sims[:take]):
-        for key in neighbour_keys:
-            votes[key] += float(sim) if rule == "weighted" else 1.0
+    for neighbor_keys, sim in zip(keys[:take], sims[:take]):
+        for key in neighbor_keys:
+            votes[key] += float(sim) if rule == VoteRule.WEIGHTED else 1.0
     return dict(votes)
 
 
@@ -138,8 +88,8 @@ def train_counts(groups: Sequence[Group]) -> dict[str, int]:
 def winner(votes: dict[str, float], keys: Sequence[tuple[str, ...]], sims: Sequence[float]) -> str:
     """The most voted sense; a tie goes to the larger summed similarity, then the smaller key."""
     summed: dict[str, float] = defaultdict(float)
-    for neighbour_keys, sim in zip(keys, sims):
-        for key in neighbour_keys:
+    for neighbor_keys, sim in zip(keys, sims):
+        for key in neighbor_keys:
             summed[key] += float(sim)
     return min(votes, key=lambda key: (-votes[key], -summed[key], key))
 
@@ -147,9 +97,9 @@ def winner(votes: dict[str, float], keys: Sequence[tuple[str, ...]], sims: Seque
 class Disambiguator:
     """kNN / centroid sense decisions over one index folder, with explanations."""
 
-    def __init__(self, index: IndexFolder, backend: EmbeddingBackend | None = None,
+    def __init__(self, folder: IndexFolder, backend: EmbeddingBackend | None = None,
                  inventory: SenseInventory | None = None, settings: Settings | None = None) -> None:
-        self.index = index
+        self.folder = folder
         self.backend = backend
         self.inventory = inventory or SenseInventory()
         self.settings = settings or Settings()
@@ -157,12 +107,12 @@ class Disambiguator:
 
     @property
     def name(self) -> str:
-        return self.index.name
+        return self.folder.name
 
     def ensure_backend(self) -> EmbeddingBackend:
         """The index's own embedder, rebuilt from the manifest's spec on first use."""
         if self.backend is None:
-            self.backend = create_backend(**self.index.backend_spec)
+            self.backend = create_backend(**self.folder.backend_spec)
         return self.backend
 
     # -- embedding -------------------------------------------------------------------------------
@@ -173,7 +123,7 @@ class Disambiguator:
         sentences = list(dict.fromkeys(q.tokens for q in queries))
         position = {s: i for i, s in enumerate(sentences)}
         vectors = backend.embed([list(s) for s in sentences]) if sentences else []
-        rows = [vectors[position[q.tokens]][q.target] for q in queries]
+        rows = [vectors[position[q.tokens]][q.position] for q in queries]
         return normalise_rows(np.stack(rows)) if rows else np.zeros((0, backend.dim), np.float32)
 
     # -- lemma and POS ---------------------------------------------------------------------------
@@ -185,9 +135,9 @@ class Disambiguator:
             return normalise_lemma(lemma), pos
         if lemma:
             name = normalise_lemma(lemma)
-            options = sorted(self.index.groups_by_lemma.get(name, []), key=lambda g: -g.count)
+            options = sorted(self.folder.groups_by_lemma.get(name, []), key=lambda g: -g.count)
             return name, options[0].pos if options else (self.inventory.known_pos(name) or [None])[0]
-        for tag_lemma, tag_pos, _ in self.index.word_tags(word):
+        for tag_lemma, tag_pos, _ in self.folder.word_tags(word):
             wanted = tag_pos in CONTENT_POS and (pos is None or tag_pos == pos)
             if wanted and self.inventory.senses(tag_lemma, tag_pos):
                 return normalise_lemma(tag_lemma), tag_pos
@@ -196,7 +146,7 @@ class Disambiguator:
             base = self.inventory.lemmatise(word, candidate_pos)
             if base is None:
                 continue
-            group = self.index.groups.get((base, candidate_pos))
+            group = self.folder.groups.get((base, candidate_pos))
             score = (group.count if group else 0) + 1
             if best is None or score > best[0]:
                 best = (score, base, candidate_pos)
@@ -206,9 +156,9 @@ class Disambiguator:
 
     def groups_for(self, lemma: str, pos: str | None, pos_filter: bool) -> list[Group]:
         if pos_filter and pos:
-            group = self.index.groups.get((lemma, pos))
+            group = self.folder.groups.get((lemma, pos))
             return [group] if group else []
-        return list(self.index.groups_by_lemma.get(lemma, []))
+        return list(self.folder.groups_by_lemma.get(lemma, []))
 
     # -- deciding --------------------------------------------------------------------------------
 
@@ -217,8 +167,8 @@ class Disambiguator:
         cached = self._centroid_cache.get((group.lemma, group.pos))
         if cached is not None:
             return cached
-        vectors = self.index.group_vectors(group)
-        keys = self.index.vector_keys[group.first_id : group.first_id + group.count]
+        vectors = self.folder.group_vectors(group)
+        keys = self.folder.vector_keys[group.first_id : group.first_id + group.count]
         members: dict[str, list[int]] = defaultdict(list)
         for row, row_keys in enumerate(keys):
             for key in row_keys:
@@ -228,27 +178,27 @@ class Disambiguator:
         self._centroid_cache[(group.lemma, group.pos)] = cached
         return cached
 
-    def _neighbours(self, groups: list[Group], vector: np.ndarray, k: int) -> tuple[list[int], list[float]]:
+    def _neighbors(self, groups: list[Group], vector: np.ndarray, k: int) -> tuple[list[int], list[float]]:
         found: list[tuple[float, int]] = []
         for group in groups:
-            sims, ids = self.index.search(group, vector, k)
+            sims, ids = self.folder.search(group, vector, k)
             found.extend(zip(sims[0].tolist(), ids[0].tolist()))
         found.sort(key=lambda pair: (-pair[0], pair[1]))
         return [i for _, i in found[:k]], [s for s, _ in found[:k]]
 
     def decide(self, vector: np.ndarray, lemma: str, pos: str | None, settings: Settings | None = None,
                explain: bool = True) -> Answer:
-        """The sense of one embedded target; `explain=False` skips the neighbour texts (benchmark)."""
+        """The sense of one embedded target; `explain=False` skips the neighbor texts (benchmark)."""
         s = settings or self.settings
         groups = self.groups_for(lemma, pos, s.pos_filter)
-        answer = Answer(sense=None, confidence=0.0, method="none", lemma=lemma, pos=pos, index=self.name)
+        answer = Answer(sense=None, confidence=0.0, method=Method.NONE, lemma=lemma, pos=pos)
         if explain:
             answer.candidates = self.candidates(lemma, pos, groups)
         if not groups:
             return self._backoff(answer, s)
-        ids, sims = self._neighbours(groups, vector, s.k)
-        keys = [self.index.vector_keys[i] for i in ids]
-        if s.mode == "centroid":
+        ids, sims = self._neighbors(groups, vector, s.k)
+        keys = [self.folder.vector_keys[i] for i in ids]
+        if s.mode == Mode.CENTROID:
             best, best_sim = None, -2.0
             for group in groups:
                 names, centroids = self._centroids(group)
@@ -257,14 +207,14 @@ class Disambiguator:
                 if scores[j] > best_sim:
                     best, best_sim = names[j], float(scores[j])
             answer.votes = {best: best_sim}
-            chosen, confidence, method, k_used = best, best_sim, "centroid", len(ids)
+            chosen, confidence, method, k_used = best, best_sim, Method.CENTROID, len(ids)
         else:
             counts = train_counts(groups)
-            k_used = min(len(ids), min(counts.values())) if s.vote == "paper" else len(ids)
+            k_used = min(len(ids), min(counts.values())) if s.vote == VoteRule.PAPER else len(ids)
             answer.votes = vote(keys, sims, s.vote, max(k_used, 1))
             chosen = winner(answer.votes, keys, sims)
             total = sum(answer.votes.values())
-            confidence, method = (answer.votes[chosen] / total if total else 0.0), "knn"
+            confidence, method = (answer.votes[chosen] / total if total else 0.0), Method.KNN
         answer.sense = self.inventory.sense(chosen)
         answer.confidence, answer.method, answer.k_used = confidence, method, k_used
         if answer.sense is None:  # a training key WordNet 3.0 does not know: never in the shipped data
@@ -278,10 +228,10 @@ class Disambiguator:
         if not senses:
             answer.message = f"WordNet has no sense for {answer.lemma!r}" + (f" as {answer.pos}" if answer.pos else "")
             return answer
-        if s.backoff == "none":
+        if s.backoff == Backoff.NONE:
             answer.message = "no training vectors for this lemma and POS; left unanswered (backoff none)"
             return answer
-        answer.sense, answer.method, answer.confidence = senses[0], "backoff", 0.0
+        answer.sense, answer.method, answer.confidence = senses[0], Method.BACKOFF, 0.0
         answer.message = "no training vectors for this lemma and POS; WordNet first sense"
         return answer
 
@@ -295,14 +245,14 @@ class Disambiguator:
         return [Candidate(s.key, s.synset, s.id, s.gloss, counts.get(s.key, 0)) for s in senses]
 
     def _explain(self, ids: list[int], sims: list[float]) -> list[Neighbor]:
-        records = self.index.records(ids)
-        texts = self.index.sentences(list({r.sentence_id for r in records}))
+        records = self.folder.records(ids)
+        texts = self.folder.sentences(list({r.sentence_id for r in records}))
         out = []
         for record, sim in zip(records, sims):
             sense = self.inventory.sense(record.keys[0])
             out.append(Neighbor(
                 sense_key=record.keys[0], synset=sense.synset if sense else None, gloss=sense.gloss if sense else None,
-                similarity=float(sim), sentence=texts.get(record.sentence_id, ""), span=record.span,
+                similarity=round(float(sim), 4), sentence=texts.get(record.sentence_id, ""), span=record.span,
                 sentence_id=record.sentence_id, instance_id=record.instance_id,
             ))
         return out
@@ -312,7 +262,7 @@ class Disambiguator:
         resolved = [
             replace(q, lemma=lemma, pos=pos)
             for q in queries
-            for lemma, pos in [self.resolve(q.tokens[q.target], q.lemma, q.pos)]
+            for lemma, pos in [self.resolve(q.tokens[q.position], q.lemma, q.pos)]
         ]
         vectors = self.embed(resolved)
         answers = [self.decide(v, q.lemma or "", q.pos, settings) for q, v in zip(resolved, vectors)]

@@ -14,10 +14,21 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from index_builder.inventory import CONTENT_POS, normalise_lemma
-from wsd_service.disambiguator import Answer, Disambiguator, Query, Settings
+from index_builder.errors import WsdError
+from index_builder.inventory import CONTENT_POS, SenseInventory, normalise_lemma
+from wsd_service.api.schemas import (
+    AnnotateOut,
+    AnnotateRequest,
+    AnswerOut,
+    DecisionOptions,
+    DisambiguateRequest,
+    ProjectionOut,
+    SensesOut,
+    TargetOut,
+)
+from wsd_service.disambiguator import Answer, Disambiguator, Query
 from wsd_service.projection import project
-from wsd_service.schemas import AnnotateRequest, DecisionOptions, DisambiguateRequest
+from wsd_service.settings import Limits, Settings
 from wsd_service.tokenize import token_at, tokenize
 
 log = logging.getLogger(__name__)
@@ -26,7 +37,7 @@ log = logging.getLogger(__name__)
 FUNCTION_TAGS = frozenset({"DET", "ADP", "PRON", "CONJ", "PRT", "NUM", ".", "X"})
 
 
-class RequestError(ValueError):
+class RequestError(WsdError):
     """A request the service cannot answer; `status` is the HTTP status, the message says what to fix."""
 
     def __init__(self, status: int, message: str) -> None:
@@ -36,19 +47,13 @@ class RequestError(ValueError):
 
 
 @dataclass(frozen=True)
-class Limits:
-    max_text_chars: int = 5000
-    max_batch_items: int = 64
-
-
-@dataclass(frozen=True)
 class Prepared:
     """A validated request, ready to decide."""
 
-    index: str
+    index_name: str
     query: Query
     settings: Settings
-    target: dict[str, Any]
+    target: TargetOut
     projection: bool
 
 
@@ -57,7 +62,7 @@ class Service:
 
     def __init__(self, disambiguators: Mapping[str, Disambiguator], limits: Limits | None = None) -> None:
         if not disambiguators:
-            raise ValueError("the service needs at least one index")
+            raise WsdError("the service needs at least one index")
         self.disambiguators = dict(disambiguators)
         self.default = next(iter(self.disambiguators))
         self.limits = limits or Limits()
@@ -76,7 +81,7 @@ class Service:
     def settings_for(self, name: str | None, options: DecisionOptions) -> Settings:
         """The index's settings with the request's overrides."""
         overrides = {f: getattr(options, f) for f in ("k", "mode", "vote", "pos_filter")
-                     if getattr(options, f) is not None}
+                     if getattr(options, f) is not None}  # the request fields named as Settings fields
         return replace(self.get(name).settings, **overrides)
 
     def warm_up(self) -> None:
@@ -84,9 +89,9 @@ class Service:
         with self.lock:
             for name, disambiguator in self.disambiguators.items():
                 disambiguator.ensure_backend().embed([["warm", "up"]])
-                _ = disambiguator.index.vector_keys
-                log.info("index %s ready: %s, %d vectors", name, disambiguator.index.path,
-                         disambiguator.index.index.ntotal)
+                _ = disambiguator.folder.vector_keys
+                log.info("index %s ready: %s, %d vectors", name, disambiguator.folder.path,
+                         disambiguator.folder.size)
 
     def check_size(self, chars: int) -> None:
         if chars > self.limits.max_text_chars:
@@ -102,23 +107,23 @@ class Service:
 
     def prepare(self, request: DisambiguateRequest) -> Prepared:
         """Tokenise, find the target token, check limits; raise RequestError on bad input."""
-        name = request.index or self.default
+        index_name = request.index or self.default
         settings = self.settings_for(request.index, request)
         spans: list[tuple[int, int]] | None = None
         if request.text is not None:
             self.check_size(len(request.text))
             tokens, spans = tokenize(request.text)
-            index = self._text_target(request, tokens, spans)
+            position = self._text_target(request, tokens, spans)
         else:
             tokens = list(request.tokens or [])
             self.check_size(sum(map(len, tokens)) + len(tokens) - 1)
-            index = request.target.index if request.target.index is not None else -1
-        if not 0 <= index < len(tokens):
-            raise RequestError(422, f"target.index {index} is out of range: the sentence has {len(tokens)} "
+            position = request.target.index if request.target.index is not None else -1
+        if not 0 <= position < len(tokens):
+            raise RequestError(422, f"target.index {position} is out of range: the sentence has {len(tokens)} "
                                f"tokens (0..{len(tokens) - 1})")
-        query = Query(tuple(tokens), index, request.lemma.strip() if request.lemma else None, request.pos)
-        target = {"index": index, "token": tokens[index], "span": list(spans[index]) if spans else None}
-        return Prepared(name, query, settings, target, request.projection)
+        query = Query(tuple(tokens), position, request.lemma.strip() if request.lemma else None, request.pos)
+        target = TargetOut(index=position, token=tokens[position], span=list(spans[position]) if spans else None)
+        return Prepared(index_name, query, settings, target, request.projection)
 
     @staticmethod
     def _text_target(request: DisambiguateRequest, tokens: list[str], spans: list[tuple[int, int]]) -> int:
@@ -137,13 +142,13 @@ class Service:
                                "point it at the word's characters")
         return found
 
-    def disambiguate(self, requests: Sequence[DisambiguateRequest]) -> list[dict[str, Any]]:
+    def disambiguate(self, requests: Sequence[DisambiguateRequest]) -> list[AnswerOut]:
         """Answers in request order; the queries of one index and settings are embedded together."""
         prepared = [self.prepare(r) for r in requests]
         groups: dict[tuple[str, Settings], list[int]] = defaultdict(list)
         for i, p in enumerate(prepared):
-            groups[(p.index, p.settings)].append(i)
-        results: list[dict[str, Any]] = [{} for _ in prepared]
+            groups[(p.index_name, p.settings)].append(i)
+        results: list[AnswerOut] = [None] * len(prepared)  # type: ignore[list-item]  # filled below
         with self.lock:
             for (name, settings), positions in groups.items():
                 disambiguator = self.disambiguators[name]
@@ -153,11 +158,11 @@ class Service:
         return results
 
     @staticmethod
-    def _payload(disambiguator: Disambiguator, p: Prepared, answer: Answer) -> dict[str, Any]:
-        out = {**answer.as_dict(), "index": p.index, "target": p.target, "tokens": list(p.query.tokens)}
+    def _payload(disambiguator: Disambiguator, p: Prepared, answer: Answer) -> AnswerOut:
+        extra = {}
         if p.projection:
-            out["projection"] = project(disambiguator, answer, answer.vector, p.settings.pos_filter)
-        return out
+            extra["projection"] = ProjectionOut(**project(disambiguator, answer, answer.vector, p.settings.pos_filter))
+        return AnswerOut.of(answer, p.index_name, target=p.target, tokens=list(p.query.tokens), **extra)
 
     # -- annotate --------------------------------------------------------------------------------
 
@@ -165,7 +170,7 @@ class Service:
         """Queries for the tokens worth disambiguating, lemma and POS resolved (SemCor tags, then WordNet)."""
         queries = []
         for i, token in enumerate(tokens):
-            tags = disambiguator.index.word_tags(token)
+            tags = disambiguator.folder.word_tags(token)
             if tags and tags[0][1] in FUNCTION_TAGS:
                 continue
             lemma, pos = disambiguator.resolve(token, None, None)
@@ -173,26 +178,26 @@ class Service:
                 queries.append(Query(tuple(tokens), i, lemma, pos))
         return queries
 
-    def annotate(self, request: AnnotateRequest) -> dict[str, Any]:
+    def annotate(self, request: AnnotateRequest) -> AnnotateOut:
         """Every content word of the text disambiguated; the text is embedded once."""
-        name = request.index or self.default
-        disambiguator = self.get(name)
-        settings = self.settings_for(name, request)
+        index_name = request.index or self.default
+        disambiguator = self.get(index_name)
+        settings = self.settings_for(index_name, request)
         self.check_size(len(request.text))
         tokens, spans = tokenize(request.text)
         with self.lock:
             queries = self.content_words(disambiguator, tokens)
             answers = disambiguator.disambiguate(queries, settings) if queries else []
         annotations = [
-            {**answer.as_dict(), "index": name,
-             "target": {"index": q.target, "token": tokens[q.target], "span": list(spans[q.target])}}
+            AnswerOut.of(answer, index_name, target=TargetOut(index=q.position, token=tokens[q.position],
+                                                  span=list(spans[q.position])))
             for q, answer in zip(queries, answers)
         ]
-        return {"index": name, "tokens": tokens, "spans": [list(s) for s in spans], "annotations": annotations}
+        return AnnotateOut(index=index_name, tokens=tokens, spans=[list(s) for s in spans], annotations=annotations)
 
     # -- inventory -------------------------------------------------------------------------------
 
-    def senses(self, lemma: str, pos: str | None, index: str | None) -> dict[str, Any]:
+    def senses(self, lemma: str, pos: str | None, index: str | None) -> SensesOut:
         """WordNet senses of a lemma (all POS when None) with their training counts in the index.
         An inflected form falls back to its base form (e.g. banks -> bank), said in `message`."""
         disambiguator = self.get(index)
@@ -212,18 +217,18 @@ class Service:
             groups = disambiguator.groups_for(name, pos, pos_filter=True)
             candidates = disambiguator.candidates(name, pos, groups)
             senses = [{**asdict(c), "pos": _sense_pos(inventory, c.key)} for c in candidates]
-        return {"lemma": name, "pos": pos, "index": index or self.default, "senses": senses, "message": message}
+        return SensesOut(lemma=name, pos=pos, index=index or self.default, senses=senses, message=message)
 
     def indexes(self) -> dict[str, Any]:
         return {
             "default": self.default,
             "indexes": [
-                {"name": name, "path": str(d.index.path), "manifest": d.index.manifest, "settings": asdict(d.settings)}
+                {"name": name, "manifest": d.folder.manifest, "settings": asdict(d.settings)}
                 for name, d in self.disambiguators.items()
             ],
         }
 
 
-def _sense_pos(inventory: Any, key: str) -> str:
+def _sense_pos(inventory: SenseInventory, key: str) -> str:
     sense = inventory.sense(key)
     return sense.pos if sense else ""

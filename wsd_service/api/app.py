@@ -24,13 +24,13 @@ from fastapi import FastAPI
 from fastapi import Path as PathParam
 from fastapi import Query as QueryParam
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 
 from index_builder import __version__
-from wsd_service.api_errors import install_error_handlers
-from wsd_service.disambiguator import Disambiguator
-from wsd_service.schemas import (
+from wsd_service.api.errors import install_error_handlers
+from wsd_service.api.schemas import (
     AnnotateOut,
     AnnotateRequest,
     AnswerOut,
@@ -43,7 +43,9 @@ from wsd_service.schemas import (
     Pos,
     SensesOut,
 )
-from wsd_service.service import Limits, Service
+from wsd_service.disambiguator import Disambiguator
+from wsd_service.service import Service
+from wsd_service.settings import Limits
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +62,21 @@ def _ok(model: type) -> dict[int | str, dict[str, Any]]:
     return {200: {"model": model, "description": "OK"}}
 
 
-def create_app(disambiguators: Mapping[str, Disambiguator], max_text_chars: int = 5000,
-               max_batch_items: int = 64, max_body_bytes: int | None = None, warm: bool = False) -> FastAPI:
+def _json(model: BaseModel) -> Response:
+    """A response model serialised by pydantic-core in one step (its schema is declared in `responses`);
+    optional parts that were not set (a projection nobody asked for) are left out."""
+    return Response(model.model_dump_json(exclude_unset=True), media_type="application/json")
+
+
+def create_app(disambiguators: Mapping[str, Disambiguator], limits: Limits | None = None,
+               max_body_bytes: int | None = None, warm: bool = False) -> FastAPI:
     """The API over loaded indexes (by name; the first is the default). `warm` loads the models now."""
-    service = Service(disambiguators, Limits(max_text_chars=max_text_chars, max_batch_items=max_batch_items))
+    limits = limits or Limits()
+    service = Service(disambiguators, limits)
     if warm:
         service.warm_up()
     if max_body_bytes is None:  # room for the largest allowed batch, JSON-escaped
-        max_body_bytes = (1 << 20) + 8 * max_text_chars * max_batch_items
+        max_body_bytes = (1 << 20) + 8 * limits.max_text_chars * limits.max_batch_items
     local_docs = importlib.util.find_spec("swagger_ui_bundle") is not None
     app = FastAPI(
         title="Interpretable word sense disambiguation",
@@ -84,19 +93,19 @@ def create_app(disambiguators: Mapping[str, Disambiguator], max_text_chars: int 
 
     @app.post("/v1/disambiguate", response_model=None, tags=["disambiguate"], responses={**_ok(AnswerOut), **body_errors},
               summary="Disambiguate one word in its sentence")
-    def disambiguate(request: DisambiguateRequest) -> JSONResponse:
-        return JSONResponse(service.disambiguate([request])[0])
+    def disambiguate(request: DisambiguateRequest) -> Response:
+        return _json(service.disambiguate([request])[0])
 
     @app.post("/v1/disambiguate/batch", response_model=None, tags=["disambiguate"], responses={**_ok(BatchOut), **body_errors},
               summary="Disambiguate many words; the words of one index are embedded together")
-    def disambiguate_batch(request: BatchRequest) -> JSONResponse:
+    def disambiguate_batch(request: BatchRequest) -> Response:
         service.check_items(len(request.items))
-        return JSONResponse({"results": service.disambiguate(request.items)})
+        return _json(BatchOut(results=service.disambiguate(request.items)))
 
     @app.post("/v1/annotate", response_model=None, tags=["disambiguate"], responses={**_ok(AnnotateOut), **body_errors},
               summary="Disambiguate every content word of a text")
-    def annotate(request: AnnotateRequest) -> JSONResponse:
-        return JSONResponse(service.annotate(request))
+    def annotate(request: AnnotateRequest) -> Response:
+        return _json(service.annotate(request))
 
     @app.get("/v1/indexes", response_model=IndexesOut, tags=["service"], summary="The loaded indexes")
     def indexes() -> dict[str, Any]:
@@ -108,8 +117,8 @@ def create_app(disambiguators: Mapping[str, Disambiguator], max_text_chars: int 
         lemma: str = PathParam(description="a lemma such as bank (an inflected form falls back to its base)"),
         pos: Pos | None = QueryParam(None, description="only senses of this POS"),
         index: str | None = QueryParam(None, description="index name (default: the first loaded)"),
-    ) -> JSONResponse:
-        return JSONResponse(service.senses(lemma, pos, index))
+    ) -> Response:
+        return _json(service.senses(lemma, pos, index))
 
     @app.get("/healthz", response_model=HealthOut, tags=["service"], summary="Liveness: the service is up, indexes loaded")
     def healthz() -> dict[str, Any]:

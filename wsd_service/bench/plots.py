@@ -10,7 +10,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from wsd_service.bench import SHORT_NAMES, Result, setting_label
+from wsd_service.bench.runner import SHORT_NAMES, Result, setting_label
 
 
 def _best_per_system(results: Sequence[Result], dataset: str = "semeval2007") -> dict[str, str]:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import itertools
+from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 
 from index_builder.paths import EVAL_DATASETS
-from wsd_service.disambiguator import BACKOFFS, MODES, VOTE_RULES, Settings
+from wsd_service.settings import Backoff, Mode, Settings, VoteRule
 
 BASELINES = ("mfs", "wn1st")
 
@@ -28,8 +30,8 @@ def _baseline_systems(names: list[str]) -> list:
     from index_builder.inventory import SenseInventory
     from index_builder.paths import semcor_paths
     from index_builder.sense_counts import count_senses
-    from wsd_service.baselines import FirstSense, MostFrequentSense
-    from wsd_service.bench import InstanceSystem
+    from wsd_service.bench.baselines import FirstSense, MostFrequentSense
+    from wsd_service.bench.runner import InstanceSystem
 
     inventory = SenseInventory()
     systems = []
@@ -42,12 +44,13 @@ def _baseline_systems(names: list[str]) -> list:
     return systems
 
 
-def _comma_list(kind: type, choices: tuple[str, ...] | None = None):
+def _comma_list(kind: type) -> Callable[[str], list]:
     def parse(text: str) -> list:
-        values = [kind(x) for x in text.split(",") if x]
-        if choices and any(v not in choices for v in values):
-            raise argparse.ArgumentTypeError(f"choose from {', '.join(choices)}")
-        return values
+        try:
+            return [kind(x) for x in text.split(",") if x]
+        except ValueError:
+            choices = f"choose from {', '.join(kind)}" if issubclass(kind, StrEnum) else "numbers expected"
+            raise argparse.ArgumentTypeError(f"{text!r}: {choices}") from None
 
     return parse
 
@@ -55,7 +58,7 @@ def _comma_list(kind: type, choices: tuple[str, ...] | None = None):
 def _knn_systems(args: argparse.Namespace) -> list:
     from index_builder.index_folder import IndexFolder
     from index_builder.inventory import SenseInventory
-    from wsd_service.bench import KnnSystem, QueryVectors, layer_views
+    from wsd_service.bench.runner import KnnSystem, QueryVectors, layer_views
     from wsd_service.disambiguator import Disambiguator
 
     inventory = SenseInventory()
@@ -72,7 +75,7 @@ def _knn_systems(args: argparse.Namespace) -> list:
             seen = set()
             for k, vote_rule, mode, pos_filter, backoff in grid:
                 settings = Settings(k=k, vote=vote_rule, mode=mode, pos_filter=pos_filter, backoff=backoff)
-                if mode == "centroid":  # k and the vote rule play no part in the centroid decision
+                if mode == Mode.CENTROID:  # k and the vote rule play no part in the centroid decision
                     settings = Settings(mode=mode, pos_filter=pos_filter, backoff=backoff)
                 if settings in seen:
                     continue
@@ -83,7 +86,7 @@ def _knn_systems(args: argparse.Namespace) -> list:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from wsd_service.bench import evaluate, format_pos_table, format_table, write_json
+    from wsd_service.bench.runner import evaluate, format_pos_table, format_table, write_json
 
     if not args.index and not args.system:
         args.system = list(BASELINES)
@@ -100,7 +103,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
             {"system": s, "dataset": d, "F1": v, "published": True} for s, d, v in PUBLISHED]})
         print(f"\nwrote {args.json}")
     if args.plot:
-        from wsd_service.bench_plot import plot_results
+        from wsd_service.bench.plots import plot_results
 
         plot_results(results, args.datasets, args.plot)
         print(f"wrote {args.plot}")
@@ -130,11 +133,11 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
     )
     defaults = Settings()
     bench.add_argument("--k", type=_comma_list(int), default=[defaults.k], help="neighbour counts, e.g. 1,3,5,10")
-    bench.add_argument("--vote", type=_comma_list(str, VOTE_RULES), default=[defaults.vote],
+    bench.add_argument("--vote", type=_comma_list(VoteRule), default=[defaults.vote],
                        help="vote rules, comma-separated: paper (k' = min(k, rarest sense)), majority, weighted")
-    bench.add_argument("--mode", type=_comma_list(str, MODES), default=[defaults.mode],
+    bench.add_argument("--mode", type=_comma_list(Mode), default=[defaults.mode],
                        help="knn and/or centroid (nearest sense centroid)")
-    bench.add_argument("--backoff", type=_comma_list(str, BACKOFFS), default=[defaults.backoff],
+    bench.add_argument("--backoff", type=_comma_list(Backoff), default=[defaults.backoff],
                        help="for lemmas without training vectors: wn1st (WordNet first sense) and/or none "
                        "(unanswered: the paper's protocol)")
     bench.add_argument("--no-pos-filter", action="store_true", help="search all POS of the lemma")

@@ -1,4 +1,6 @@
 """Request and response bodies of the REST API (pydantic models; they also make the OpenAPI schema).
+Responses are built from the domain objects (`Answer`, `Neighbor`, `Candidate`, `Sense`), which are
+themselves the schema of their parts.
 
 Requests are strict (no type coercion, no unknown fields) so a typo or a wrong type is an error that
 names the field, not a silently ignored option. Responses allow extra fields so the answer can grow.
@@ -6,14 +8,15 @@ names the field, not a silently ignored option. Responses allow extra fields so 
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from index_builder.inventory import Sense
+from wsd_service.disambiguator import Answer, Candidate, Neighbor
+from wsd_service.settings import MAX_K, Method, Mode, VoteRule
+
 Pos = Literal["NOUN", "VERB", "ADJ", "ADV"]
-Mode = Literal["knn", "centroid"]
-VoteRule = Literal["paper", "majority", "weighted"]
-MAX_K = 100
 
 
 def _valid_unicode(value: str) -> str:
@@ -54,9 +57,9 @@ class DecisionOptions(BaseModel):
     """Per-request decision settings; those left out keep the index's defaults."""
 
     model_config = _REQUEST
-    k: int | None = Field(None, ge=1, le=MAX_K, description=f"neighbours that vote (1..{MAX_K})")
-    mode: Mode | None = Field(None, description="knn: neighbours vote; centroid: nearest sense mean")
-    vote: VoteRule | None = Field(None, description="paper (top k'), majority (top k), weighted (similarity sum)")
+    k: int | None = Field(None, ge=1, le=MAX_K, description=f"neighbors that vote (1..{MAX_K})")
+    mode: Mode | None = Field(None, strict=False, description="knn: neighbors vote; centroid: nearest sense mean")
+    vote: VoteRule | None = Field(None, strict=False, description="paper (top k'), majority (top k), weighted (similarity sum)")
     pos_filter: bool | None = Field(None, description="compare only with training vectors of the same POS")
     index: Text | None = Field(None, description="name of a loaded index (GET /v1/indexes); default: the first")
 
@@ -71,7 +74,7 @@ class DisambiguateRequest(DecisionOptions):
     target: Target
     lemma: Text | None = Field(None, description="lemma of the target (default: derived from the word)")
     pos: Pos | None = Field(None, description="POS of the target (default: derived from the word)")
-    projection: bool = Field(False, description="add 2D PCA coordinates of the query and its neighbours")
+    projection: bool = Field(False, description="add 2D PCA coordinates of the query and its neighbors")
 
     @model_validator(mode="after")
     def _one_sentence(self) -> DisambiguateRequest:
@@ -118,38 +121,8 @@ class ErrorOut(BaseModel):
     detail: str = Field(description="what is wrong and how to fix it")
 
 
-class SenseOut(BaseModel):
-    model_config = _RESPONSE
-    key: str
-    synset: str
-    id: str
-    gloss: str
-    examples: list[str] = []
-
-
-class NeighborOut(BaseModel):
-    model_config = _RESPONSE
-    sense_key: str
-    synset: str | None
-    gloss: str | None
-    similarity: float
-    sentence: str
-    span: list[int]
-    sentence_id: str
-    instance_id: str
-
-
-class CandidateOut(BaseModel):
-    model_config = _RESPONSE
-    key: str
-    synset: str
-    id: str
-    gloss: str
-    train_count: int
-
-
 class TargetOut(BaseModel):
-    index: int
+    index: int = Field(description="token number of the target, counted from 0")
     token: str
     span: list[int] | None = Field(description="character span in the text (null for tokens input)")
 
@@ -160,42 +133,49 @@ class ProjectionOut(BaseModel):
 
 
 class AnswerOut(BaseModel):
+    """The sense of one word and its evidence."""
+
     model_config = _RESPONSE
-    sense: SenseOut | None
-    confidence: float
-    method: Literal["knn", "centroid", "backoff", "none"]
+    sense: Sense | None
+    confidence: float = Field(description="share of the vote won by the sense (centroid: cosine similarity)")
+    method: Method
     lemma: str
     pos: str | None
-    neighbors: list[NeighborOut]
+    neighbors: list[Neighbor] = Field(description="the nearest training contexts, most similar first")
     votes: dict[str, float]
-    candidates: list[CandidateOut]
-    k: int
-    index: str
+    candidates: list[Candidate] = Field(description="every sense of the lemma with its training vectors")
+    k: int = Field(description="how many neighbors voted")
+    index: str = Field(description="the index that answered")
     message: str | None
-    target: TargetOut
-    tokens: list[str]
+    target: TargetOut | None = None
+    tokens: list[str] | None = None
     projection: ProjectionOut | None = None
+
+    @classmethod
+    def of(cls, answer: Answer, index: str, **extra: Any) -> AnswerOut:
+        """The response for a domain answer from the index served as `index`; `extra` sets target, tokens
+        or projection."""
+        return cls(
+            sense=answer.sense, confidence=round(answer.confidence, 4), method=answer.method, lemma=answer.lemma,
+            pos=answer.pos, neighbors=answer.neighbors, votes={k: round(v, 4) for k, v in answer.votes.items()},
+            candidates=answer.candidates, k=answer.k_used, index=index, message=answer.message, **extra,
+        )
 
 
 class BatchOut(BaseModel):
     results: list[AnswerOut]
 
 
-class AnnotationOut(AnswerOut):
-    tokens: list[str] | None = None  # not repeated per annotation
-
-
 class AnnotateOut(BaseModel):
     index: str
     tokens: list[str]
     spans: list[list[int]]
-    annotations: list[AnnotationOut]
+    annotations: list[AnswerOut] = Field(description="one answer per content word, with its target")
 
 
 class IndexOut(BaseModel):
     model_config = _RESPONSE
     name: str
-    path: str
     manifest: dict
     settings: dict
 
@@ -205,7 +185,12 @@ class IndexesOut(BaseModel):
     indexes: list[IndexOut]
 
 
-class SenseCountOut(CandidateOut):
+class SenseCountOut(BaseModel):
+    key: str
+    synset: str
+    id: str
+    gloss: str
+    train_count: int
     pos: str
 
 

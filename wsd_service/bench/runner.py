@@ -15,11 +15,13 @@ import numpy as np
 from tqdm import tqdm
 
 from index_builder.corpus import Sentence, read_corpus
+from index_builder.errors import WsdError
 from index_builder.index_folder import IndexFolder, normalise_rows
 from index_builder.inventory import normalise_lemma
 from index_builder.paths import eval_paths
-from wsd_service.disambiguator import Disambiguator, Settings
-from wsd_service.scorer import Score, score, score_by
+from wsd_service.bench.scorer import Score, score, score_by
+from wsd_service.disambiguator import Disambiguator
+from wsd_service.settings import Mode, Settings
 
 log = logging.getLogger(__name__)
 
@@ -241,7 +243,7 @@ class KnnSystem:
         self.name = disambiguator.name
         self.setting = {**(label or {}), "k": settings.k, "vote": settings.vote, "mode": settings.mode,
                         "pos_filter": settings.pos_filter, "backoff": settings.backoff}
-        if settings.mode == "centroid":
+        if settings.mode == Mode.CENTROID:
             del self.setting["k"], self.setting["vote"]
 
     def predict(self, evalset: EvalSet) -> dict[str, Prediction]:
@@ -263,7 +265,7 @@ def layer_views(index: IndexFolder, specs: Sequence[str]) -> list[tuple[str, Cal
     `hidden` dims per layer), so one build answers a whole layer sweep. Specs: "6", "3,4,5,6", ..."""
     spec = index.backend_spec
     if spec.get("combine") != "concat":
-        raise ValueError(f"index {index.name}: a layer sweep needs an index built with --combine concat")
+        raise WsdError(f"index {index.name}: a layer sweep needs an index built with --combine concat")
     built = [int(x) for x in str(spec["layers"]).split(",")]
     hidden = index.dim // len(built)
     views = []
@@ -271,9 +273,9 @@ def layer_views(index: IndexFolder, specs: Sequence[str]) -> list[tuple[str, Cal
         try:
             wanted = [int(x) for x in text.split(",")]
         except ValueError as err:
-            raise ValueError(f"layer view {text!r}: comma-separated layer numbers expected") from err
+            raise WsdError(f"layer view {text!r}: comma-separated layer numbers expected") from err
         if any(w not in built for w in wanted):
-            raise ValueError(f"layer view {text!r}: index {index.name} holds layers {spec['layers']}")
+            raise WsdError(f"layer view {text!r}: index {index.name} holds layers {spec['layers']}")
         blocks = [built.index(w) for w in wanted]
 
         def transform(vectors: np.ndarray, blocks: list[int] = blocks) -> np.ndarray:

@@ -1,0 +1,80 @@
+"""How decisions are made and what a request may ask: each enumeration and limit is defined here once, and
+the command lines, the REST schema and the settings validation derive from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from index_builder.errors import WsdError
+
+
+class VoteRule(StrEnum):
+    """How the k nearest neighbors vote: the paper's top k' (k' = min(k, rarest sense)), top k, or
+    similarity-weighted top k."""
+
+    PAPER = "paper"
+    MAJORITY = "majority"
+    WEIGHTED = "weighted"
+
+
+class Mode(StrEnum):
+    """kNN vote over training vectors, or the nearest sense centroid."""
+
+    KNN = "knn"
+    CENTROID = "centroid"
+
+
+class Backoff(StrEnum):
+    """What answers a lemma without training vectors: the WordNet first sense, or nothing."""
+
+    WN1ST = "wn1st"
+    NONE = "none"
+
+
+class Method(StrEnum):
+    """How an answer was reached."""
+
+    KNN = "knn"
+    CENTROID = "centroid"
+    BACKOFF = "backoff"
+    NONE = "none"
+
+
+MAX_K = 100
+DEFAULT_INDEX = Path("indexes/bert-minilm")  # what `wsd serve` and `wsd query` load without --index
+
+
+class SettingsError(WsdError):
+    """A decision setting out of its range."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How a decision is made. The defaults are the best on the development set (SemEval-2007) for the
+    default bert index: k=10 majority, F1 62.4 on SE07 and 70.0 on ALL (results/README.md); weighted
+    ties with it there, and ties go to the earlier setting of the grid."""
+
+    k: int = 10
+    vote: VoteRule = VoteRule.MAJORITY
+    mode: Mode = Mode.KNN
+    pos_filter: bool = True
+    backoff: Backoff = Backoff.WN1ST
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.k <= MAX_K:
+            raise SettingsError(f"k must be between 1 and {MAX_K}, got {self.k}")
+        for name, kind in (("vote", VoteRule), ("mode", Mode), ("backoff", Backoff)):
+            value = getattr(self, name)
+            if value not in set(kind):
+                raise SettingsError(f"unknown {name} {value!r}; choose from {', '.join(kind)}")
+            object.__setattr__(self, name, kind(value))
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one request may carry."""
+
+    max_text_chars: int = 5000
+    max_batch_items: int = 64
