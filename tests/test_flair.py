@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -14,8 +13,8 @@ import numpy as np
 import pytest
 
 from index_builder.backends import BackendError, create_backend
-from index_builder.backends import flair as flair_backend
-from index_builder.backends.flair import DEFAULT_LMS, WHEEL, FlairBackend
+from index_builder.backends import flair_lm as flair_backend
+from index_builder.backends.flair_lm import DEFAULT_LMS, WHEEL, FlairBackend
 from index_builder.paths import default_cache_dir
 
 SHORT = ["The", "bank", "raised", "its", "rates", "."]
@@ -37,14 +36,6 @@ def flair_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def news(flair_cache: Path) -> FlairBackend:
     return FlairBackend(cache_dir=flair_cache, batch_size=3, threads=1)  # 1 thread: shared test machine
-
-
-def test_the_real_flair_package_is_imported() -> None:
-    import flair
-
-    assert Path(flair.__file__).parent.name == "flair" and "index_builder" not in flair.__file__
-    assert flair_backend.FlairEmbeddings.__module__ == "flair.embeddings.token"
-    assert sys.modules["index_builder.backends.flair"] is flair_backend
 
 
 def test_default_lms_extracted_from_the_wheel(news: FlairBackend, flair_cache: Path) -> None:

@@ -57,7 +57,7 @@ def register(name: str) -> Callable[[type[EmbeddingBackend]], type[EmbeddingBack
 _BUILTIN = {
     "bert": "index_builder.backends.bert",
     "elmo": "index_builder.backends.elmo",
-    "flair": "index_builder.backends.flair",
+    "flair": "index_builder.backends.flair_lm",
 }
 
 
