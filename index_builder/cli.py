@@ -8,6 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
+from index_builder.errors import WsdError
 from index_builder.paths import semcor_paths
 
 BACKEND_OPTIONS = ("model", "weights", "layers", "combine", "pooling", "batch_size", "threads")
@@ -123,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(message)s")
     try:
         return args.func(args)
-    except (ValueError, OSError) as err:  # CorpusError, BackendError, IndexFolderError, IndexBuildError, ...
+    except (WsdError, ValueError, OSError) as err:  # BackendError, CorpusError, IndexFolderError, ...
         print(f"index-builder: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

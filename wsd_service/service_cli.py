@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from index_builder.cli import add_backend_arguments, backend_options
+from index_builder.errors import WsdError
 from index_builder.inventory import CONTENT_POS
 from wsd_service.disambiguator import MODES, VOTE_RULES, Settings
 
@@ -84,7 +85,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     folders = args.index or [DEFAULT_INDEX]
     try:
         disambiguators = load_indexes(folders, _settings(args), args.build_missing, backend_options(args))
-    except ValueError as err:
+    except (WsdError, ValueError) as err:  # BackendError from an index's backend spec, ...
         raise ValueError(f"refusing to start: {err}") from None
     app = create_app(disambiguators, max_text_chars=args.max_text_chars, max_batch_items=args.max_batch_items,
                      warm=True)

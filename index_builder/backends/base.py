@@ -11,8 +11,10 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
+from index_builder.errors import WsdError
 
-class BackendError(ValueError):
+
+class BackendError(WsdError):
     """A backend that cannot be built from the given options (unknown option, missing model file, ...)."""
 
 
