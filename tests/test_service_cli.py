@@ -172,3 +172,13 @@ def test_query_default_index_is_relative_to_the_current_directory(tmp_path, monk
     assert main(["query", SENTENCE, "--word", "bank"]) == 2
     assert "indexes/bert-minilm: no such index folder" in capsys.readouterr().err
 
+
+
+def test_serve_refuses_a_bad_backend_option(small_corpus, tmp_path, no_uvicorn, capsys):
+    from index_builder.backends import create_backend
+    from index_builder.build import BuildSettings, build_index
+
+    folder = build_index(create_backend("fake"), BuildSettings(*small_corpus, out=tmp_path / "fake"), progress=False)
+    assert main(["serve", "--index", str(folder), "--batch-size", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("wsd: error: refusing to start: fake: batch_size") and not no_uvicorn

