@@ -96,35 +96,71 @@ def flair_news(flair_cache: Path):
     return create_backend("flair", cache_dir=flair_cache, batch_size=3, threads=1)  # 1 thread: shared machine
 
 
-@pytest.fixture(scope="session")
-def tiny_index(tmp_path_factory, bert_backend) -> Path:
-    """A real index folder over the first 2 SemCor documents with the default bert backend (a few seconds)."""
+def _build(tmp_path_factory: pytest.TempPathFactory, backend, name: str) -> Path:
     from index_builder.build import BuildSettings, build_index
     from index_builder.paths import semcor_paths
 
-    out = tmp_path_factory.mktemp("indexes") / "bert-tiny"
-    return build_index(bert_backend, BuildSettings(*semcor_paths(), out=out, limit_docs=2), progress=False)
-
-
-# -- the service over the tiny index ----------------------------------------------------------------
+    out = tmp_path_factory.mktemp("indexes") / name
+    return build_index(backend, BuildSettings(*semcor_paths(), out=out, limit_docs=2), progress=False)
 
 
 @pytest.fixture(scope="session")
-def tiny_disambiguator(tiny_index, bert_backend):
-    """A Disambiguator over `tiny_index` sharing the session's backend."""
+def fake_backend():
+    """The deterministic fake backend: context-dependent vectors without a model, for the fast tier."""
+    from index_builder.backends import create_backend
+
+    return create_backend("fake")
+
+
+@pytest.fixture(scope="session")
+def tiny_index(tmp_path_factory, fake_backend) -> Path:
+    """An index folder over the first 2 SemCor documents with the fake backend (well under a second)."""
+    return _build(tmp_path_factory, fake_backend, "tiny")
+
+
+@pytest.fixture(scope="session")
+def bert_tiny_index(tmp_path_factory, bert_backend) -> Path:
+    """A real index folder over the first 2 SemCor documents with the default bert backend (a few seconds)."""
+    return _build(tmp_path_factory, bert_backend, "bert-tiny")
+
+
+# -- the service over the tiny indexes ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def tiny_disambiguator(tiny_index, fake_backend):
+    """A Disambiguator over `tiny_index` (fake backend)."""
     from index_builder.index_folder import IndexFolder
     from wsd_service.disambiguator import Disambiguator
 
-    return Disambiguator(IndexFolder(tiny_index), backend=bert_backend)
+    return Disambiguator(IndexFolder(tiny_index), backend=fake_backend)
+
+
+@pytest.fixture(scope="session")
+def bert_disambiguator(bert_tiny_index, bert_backend):
+    """A Disambiguator over `bert_tiny_index` sharing the session's real backend."""
+    from index_builder.index_folder import IndexFolder
+    from wsd_service.disambiguator import Disambiguator
+
+    return Disambiguator(IndexFolder(bert_tiny_index), backend=bert_backend)
+
+
+def _app(disambiguator):
+    """The FastAPI app over one index, with small limits so the limit checks are cheap to hit."""
+    from wsd_service.api.app import create_app
+    from wsd_service.settings import Limits
+
+    return create_app({disambiguator.name: disambiguator}, Limits(max_text_chars=2000, max_batch_items=16))
 
 
 @pytest.fixture(scope="session")
 def api_app(tiny_disambiguator):
-    """The FastAPI app over the tiny index, with small limits so the limit checks are cheap to hit."""
-    from wsd_service.api.app import create_app
-    from wsd_service.settings import Limits
+    return _app(tiny_disambiguator)
 
-    return create_app({tiny_disambiguator.name: tiny_disambiguator}, Limits(max_text_chars=2000, max_batch_items=16))
+
+@pytest.fixture(scope="session")
+def bert_app(bert_disambiguator):
+    return _app(bert_disambiguator)
 
 
 @pytest.fixture(scope="session")
@@ -136,14 +172,25 @@ def live_server(api_app):
         yield url
 
 
-@pytest.fixture(scope="session")
-def client(api_app):
-    """An in-process HTTP client of `api_app` (starlette's TestClient)."""
+def _client(app):
     import warnings
 
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")  # wants httpx2
         from fastapi.testclient import TestClient
 
-    with TestClient(api_app) as test_client:
+    return TestClient(app)
+
+
+@pytest.fixture(scope="session")
+def client(api_app):
+    """An in-process HTTP client of `api_app` (starlette's TestClient), fake backend."""
+    with _client(api_app) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def bert_client(bert_app):
+    """An in-process HTTP client of the app over the real bert tiny index."""
+    with _client(bert_app) as test_client:
         yield test_client

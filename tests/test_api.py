@@ -40,7 +40,7 @@ def test_text_and_span(client):
     assert sims == sorted(sims, reverse=True)
     trained = {c["key"]: c["train_count"] for c in answer["candidates"]}
     assert trained[answer["sense"]["key"]] > 0 and len(trained) > 1
-    assert answer["index"] == "bert-tiny" and "projection" not in answer
+    assert answer["index"] == "tiny" and "projection" not in answer
 
 
 def test_tokens_and_index_give_the_same_answer(client):
@@ -152,11 +152,11 @@ def test_annotate_edge_cases(client):
 
 def test_indexes(client, tiny_index):
     out = client.get("/v1/indexes").json()
-    assert out["default"] == "bert-tiny"
+    assert out["default"] == "tiny"
     (index,) = out["indexes"]
-    assert index["name"] == "bert-tiny" and "path" not in index
+    assert index["name"] == "tiny" and "path" not in index
     assert str(tiny_index.parent) not in client.get("/v1/indexes").text  # no server path is shown
-    assert index["manifest"]["backend"]["backend"] == "bert" and "vectors.faiss" in index["manifest"]["files"]
+    assert index["manifest"]["backend"]["backend"] == "fake" and "vectors.faiss" in index["manifest"]["files"]
     assert index["settings"]["k"] == 10
 
 
@@ -177,11 +177,11 @@ def test_senses_errors(client):
     response = client.get("/v1/senses/bank", params={"pos": "NOUNS"})
     assert response.status_code == 422 and "query parameter pos" in response.json()["detail"]
     response = client.get("/v1/senses/bank", params={"index": "nope"})
-    assert response.status_code == 404 and "'bert-tiny'" in response.json()["detail"]
+    assert response.status_code == 404 and "'tiny'" in response.json()["detail"]
 
 
 def test_healthz(client):
-    assert client.get("/healthz").json() == {"status": "ok", "indexes": ["bert-tiny"]}
+    assert client.get("/healthz").json() == {"status": "ok", "indexes": ["tiny"]}
 
 
 def test_pages_are_served_from_the_machine(client):
@@ -242,7 +242,7 @@ BAD = [
     ({"tokens": ["a", "b"], "target": {"start": 0, "end": 1}}, 422, "with tokens, give the word as target.index"),
     ({"text": "x" * 2001, "target": {"index": 0}}, 413, "limit is 2000"),
     ({"tokens": ["x" * 1000] * 3, "target": {"index": 0}}, 413, "limit is 2000"),
-    ({**BANK, "index": "nope"}, 404, "unknown index 'nope'; loaded indexes: 'bert-tiny'"),
+    ({**BANK, "index": "nope"}, 404, "unknown index 'nope'; loaded indexes: 'tiny'"),
     ({**BANK, "pos": "noun"}, 422, "pos: Input should be 'NOUN', 'VERB', 'ADJ' or 'ADV'"),
     ({**BANK, "k": 0}, 422, "k: Input should be greater than or equal to 1"),
     ({**BANK, "k": 101}, 422, "k: Input should be less than or equal to 100"),

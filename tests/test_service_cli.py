@@ -70,7 +70,7 @@ def test_serve_answers_over_http(tiny_index):
     finally:
         process.terminate()
         _, stderr = process.communicate(timeout=30)
-    assert f"serving bert-tiny on http://127.0.0.1:{port}/" in stderr
+    assert f"serving tiny on http://127.0.0.1:{port}/" in stderr
     assert "Traceback" not in stderr
 
 
@@ -108,7 +108,7 @@ def test_serve_defaults_to_loopback(tiny_index, no_uvicorn):
 def test_serve_refuses_duplicate_names(tiny_index, tmp_path, no_uvicorn, capsys):
     shutil.copytree(tiny_index, tmp_path / "again")
     assert main(["serve", "--index", str(tiny_index), "--index", str(tmp_path / "again")]) == 2
-    assert "two indexes are named 'bert-tiny'" in capsys.readouterr().err and not no_uvicorn
+    assert "two indexes are named 'tiny'" in capsys.readouterr().err and not no_uvicorn
 
 
 def test_serve_refuses_a_missing_index(tmp_path, no_uvicorn, capsys):
@@ -128,7 +128,7 @@ def test_serve_build_missing_builds_then_serves(tiny_index, tmp_path, monkeypatc
     target = tmp_path / "new-index"
     assert main(["serve", "--index", str(target), "--build-missing", "--threads", "1"]) == 0
     assert built == [(target, {"threads": 1})]
-    assert list(no_uvicorn[0][0].state.service.disambiguators) == ["bert-tiny"]
+    assert list(no_uvicorn[0][0].state.service.disambiguators) == ["tiny"]
 
 
 # -- query ---------------------------------------------------------------------------------------------------
