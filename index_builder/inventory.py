@@ -93,14 +93,21 @@ class SenseInventory:
 
     def lemmatise(self, word: str, pos: str) -> str | None:
         """The WordNet base form of an inflected word for a POS (e.g. 'banks', NOUN -> 'bank'), or None."""
+        bases = self.bases(word, pos)
+        return min(bases, key=len) if bases else None
+
+    def bases(self, word: str, pos: str) -> list[str]:
+        """Every lemma WordNet's morphology finds for a word under a POS ('hoped', VERB -> hope, hop)."""
         wn_pos = UPOS_TO_WN.get(pos)
         if wn_pos is None:
-            return None
+            return []
         form = normalise_lemma(word)
-        bases = self.wn._morphy(form, wn_pos)
-        if not bases and wn_pos == "a":
-            bases = self.wn._morphy(form, "s")
-        return min(bases, key=len) if bases else None
+        return self.wn._morphy(form, wn_pos) or (self.wn._morphy(form, "s") if wn_pos == "a" else [])
+
+    def tag_count(self, lemma: str, pos: str) -> int:
+        """How often WordNet's tagged texts use the lemma under the POS (its `cntlist` counts, summed)."""
+        wn_pos = UPOS_TO_WN.get(pos)
+        return sum(lem.count() for lem in self.wn.lemmas(normalise_lemma(lemma), pos=wn_pos)) if wn_pos else 0
 
     def known_pos(self, lemma: str) -> list[str]:
         """The universal POS tags under which a lemma has WordNet senses, most senses first."""

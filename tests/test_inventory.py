@@ -50,3 +50,14 @@ def test_known_pos():
     inv = SenseInventory()
     assert inv.known_pos("bank")[0] == "NOUN"
     assert set(inv.known_pos("bank")) == {"NOUN", "VERB"}
+
+
+def test_every_morphological_base_and_wordnet_tag_counts():
+    inv = SenseInventory()
+    assert set(inv.bases("hoped", "VERB")) == {"hope", "hop"}
+    assert inv.bases("better", "ADJ")[0] == "better" and "good" in inv.bases("better", "ADJ")
+    assert inv.bases("dogs", "DET") == []
+    assert inv.lemmatise("hoped", "VERB") == "hop"  # the shortest base: why text.py ranks by tag counts
+    assert inv.tag_count("hope", "VERB") > inv.tag_count("hop", "VERB") > 0
+    assert inv.tag_count("bank", "NOUN") == sum(lem.count() for lem in inv.wn.lemmas("bank", "n"))
+    assert inv.tag_count("xyzzy", "NOUN") == 0 and inv.tag_count("bank", "DET") == 0

@@ -1,0 +1,132 @@
+"""From a tagger's word, Penn Treebank tag and lemma to WordNet's lemma and POS, checked against WordNet 3.0.
+
+No spaCy here: `index_builder.text` tags, this module decides what WordNet calls the result.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import NamedTuple
+
+from index_builder.inventory import CONTENT_POS, SenseInventory, normalise_lemma
+
+# Open-class tags: the WordNet POS the tag names. A word WordNet lacks there takes another POS it has.
+OPEN_TAGS = {
+    **dict.fromkeys(("NN", "NNS", "NNP", "NNPS"), "NOUN"),
+    **dict.fromkeys(("VB", "VBD", "VBG", "VBN", "VBP", "VBZ"), "VERB"),
+    **dict.fromkeys(("JJ", "JJR", "JJS"), "ADJ"),
+    **dict.fromkeys(("RB", "RBR", "RBS"), "ADV"),
+}
+# Closed-class tags with WordNet senses, tried in order and only these: particles are WordNet adverbs (give
+# *up*), quantifiers and numbers its adjectives (SemCor tags "some", "all", "two" so). Determiners WordNet
+# lacks ("the"), modals (MD: their senses, a tin can, a legal will, never fit), prepositions, pronouns and
+# interjections get no POS.
+CLOSED_TAGS = {"RP": ("ADV",), "DT": ("ADJ",), "PDT": ("ADJ", "ADV", "NOUN"), "CD": ("ADJ", "NOUN")}
+# WordNet lists comparatives and superlatives with senses of their own (better, best, earlier) as lemmas.
+DEGREE_TAGS = frozenset(("JJR", "JJS", "RBR", "RBS"))
+
+
+class WordTag(NamedTuple):
+    lemma: str  # WordNet's spelling when WordNet knows the word; else the tagger's lemma, lower-cased
+    pos: str | None  # NOUN, VERB, ADJ, ADV or None
+    is_content: bool  # WordNet has senses for (lemma, pos)
+
+
+@lru_cache(maxsize=1)
+def inventory() -> SenseInventory:
+    """The WordNet inventory that lemmas and POS are checked against (one per process)."""
+    return SenseInventory()
+
+
+def knows(lemma: str, pos: str) -> bool:
+    return bool(lemma.strip()) and bool(inventory().senses(lemma, pos))
+
+
+@lru_cache(maxsize=65536)
+def _tag_count(lemma: str, pos: str) -> int:
+    return inventory().tag_count(lemma, pos)
+
+
+def spellings(form: str) -> list[str]:
+    """The form and WordNet's other spellings of a compound (words joined by '_', '-' or nothing:
+    'paper work' -> paperwork, 'anti-cancer' -> anticancer), or of an abbreviation without its period."""
+    parts = [part for part in re.split(r"[\s_-]+", form) if part]
+    variants = [form]
+    if len(parts) > 1:
+        variants += ["_".join(parts), "-".join(parts), "".join(parts)]
+    if len(form) > 1 and form.endswith("."):
+        variants.append(form[:-1])
+    return list(dict.fromkeys(variants))
+
+
+def wordnet_lemma(word: str, tagger_lemma: str, pos: str, tag: str = "") -> str | None:
+    """The lemma WordNet knows under `pos` for a word, or None.
+
+    Candidates are the word and WordNet's morphology of it (in each compound spelling), else the tagger's
+    lemma likewise (for compounds of inflected words: took place -> take_place); several are ranked by
+    WordNet's tag counts (hoped -> hope, not hop), the tagger's lemma first on ties.
+    """
+    if tag in DEGREE_TAGS and knows(word, pos):
+        return normalise_lemma(word)
+    candidates = _known_forms(word, pos) or _known_forms(tagger_lemma, pos)
+    if len(candidates) <= 1:
+        return candidates[0] if candidates else None
+    preferred = normalise_lemma(tagger_lemma)
+    return max(candidates, key=lambda lemma: (_tag_count(lemma, pos), lemma == preferred))
+
+
+def _known_forms(form: str, pos: str) -> list[str]:
+    """The form's spellings that WordNet knows under `pos`, and their WordNet morphology."""
+    found: list[str] = []
+    for spelling in spellings(form):
+        if knows(spelling, pos):
+            found.append(normalise_lemma(spelling))
+        found.extend(inventory().bases(spelling, pos))
+    return list(dict.fromkeys(found))
+
+
+def _most_senses(found: dict[str, str]) -> str:
+    """The POS under which WordNet has the most senses of its lemma in `found` ({pos: lemma})."""
+    return max(found, key=lambda pos: len(inventory().senses(found[pos], pos)))
+
+
+@lru_cache(maxsize=65536)
+def resolve_word(word: str, tag: str, tagger_lemma: str) -> WordTag:
+    """WordNet's lemma and POS for one tagged word.
+
+    An open-class word WordNet lacks under its tag's POS takes the POS under which WordNet has the most senses
+    of it (a participle as an adjective, a gerund as a noun); one WordNet lacks everywhere keeps the tag's POS.
+    """
+    fallback = normalise_lemma(tagger_lemma) or word
+    options = (OPEN_TAGS[tag],) if tag in OPEN_TAGS else CLOSED_TAGS.get(tag, ())
+    for pos in options:
+        lemma = wordnet_lemma(word, tagger_lemma, pos, tag)
+        if lemma:
+            return WordTag(lemma, pos, True)
+    if tag not in OPEN_TAGS:
+        return WordTag(fallback, None, False)
+    found = {pos: lemma for pos in CONTENT_POS if (lemma := wordnet_lemma(word, tagger_lemma, pos))}
+    if found:
+        pos = _most_senses(found)
+        return WordTag(found[pos], pos, True)
+    return WordTag(fallback, OPEN_TAGS[tag], False)
+
+
+def compound(lemmas: Sequence[str], forms: Sequence[str], gaps: Sequence[str], head_pos: str | None) -> WordTag:
+    """WordNet's lemma and POS for several adjacent words taken as one ("took place" -> take_place, VERB).
+
+    `gaps` join the words ('_' where the text has a space, '' where it has none, as in 'mother-in-law'). The
+    POS is the head word's (`head_pos`) when WordNet knows the compound there, else the one with most senses.
+    """
+    joined = ["".join(w + g for w, g in zip(words, [*gaps, ""], strict=True)) for words in (lemmas, forms)]
+    found = {}
+    for pos in CONTENT_POS:
+        lemma = wordnet_lemma(joined[1], joined[0], pos)
+        if lemma:
+            found[pos] = lemma
+    if not found:
+        return WordTag(normalise_lemma(joined[0]), head_pos, False)
+    pos = head_pos if head_pos in found else _most_senses(found)
+    return WordTag(found[pos], pos, True)

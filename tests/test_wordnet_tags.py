@@ -1,0 +1,63 @@
+"""Tagger output to WordNet lemma and POS, without spaCy: tags, lemma choice, compounds."""
+
+from __future__ import annotations
+
+import pytest
+
+from index_builder.wordnet_tags import WordTag, compound, resolve_word, spellings, wordnet_lemma
+
+
+@pytest.mark.parametrize(
+    ("word", "tag", "tagger_lemma", "expected"),
+    [
+        ("runs", "VBZ", "run", ("run", "VERB", True)),
+        ("hoped", "VBD", "hop", ("hope", "VERB", True)),  # the tagger's lemma is wrong; tag counts decide
+        ("founded", "VBN", "find", ("found", "VERB", True)),  # morphology of the word before the tagger's lemma
+        ("geese", "NNS", "geese", ("goose", "NOUN", True)),
+        ("better", "JJR", "well", ("better", "ADJ", True)),  # WordNet lists the comparative itself
+        ("larger", "JJR", "large", ("larger", "ADJ", True)),
+        ("English", "NNP", "English", ("english", "NOUN", True)),
+        ("co-signers", "NNS", "co-signer", ("cosigner", "NOUN", True)),  # WordNet spells it without hyphen
+        ("up", "RP", "up", ("up", "ADV", True)),  # particles are WordNet adverbs
+        ("some", "DT", "some", ("some", "ADJ", True)),  # quantifiers and numbers: adjectives, as in SemCor
+        ("two", "CD", "two", ("two", "ADJ", True)),
+        ("1990", "CD", "1990", ("1990", None, False)),
+        ("the", "DT", "the", ("the", None, False)),
+        ("can", "MD", "can", ("can", None, False)),  # modals: never the tin can
+        ("in", "IN", "in", ("in", None, False)),
+        ("quite", "PDT", "quite", ("quite", "ADV", True)),
+        ("unhappily", "JJ", "unhappily", ("unhappily", "ADV", True)),  # not a WordNet adjective: its adverb
+        ("Xyzzyx", "NNP", "Xyzzyx", ("xyzzyx", "NOUN", False)),  # unknown: the tag's POS, not content
+        (".", ".", ".", (".", None, False)),
+    ],
+)
+def test_resolve_word(word, tag, tagger_lemma, expected):
+    assert resolve_word(word, tag, tagger_lemma) == WordTag(*expected)
+
+
+def test_spellings_of_compounds_and_abbreviations():
+    assert spellings("anti-cancer") == ["anti-cancer", "anti_cancer", "anticancer"]
+    assert spellings("paper work") == ["paper work", "paper_work", "paper-work", "paperwork"]
+    assert spellings("Mr.") == ["Mr.", "Mr"]
+    assert spellings("dog") == ["dog"] and spellings(".") == ["."]
+
+
+def test_wordnet_lemma_unknown_is_none():
+    assert wordnet_lemma("xyzzyx", "xyzzyx", "NOUN") is None
+    assert wordnet_lemma("runs", "run", "DET") is None
+
+
+@pytest.mark.parametrize(
+    ("lemmas", "forms", "gaps", "head_pos", "expected"),
+    [
+        (["take", "place"], ["took", "place"], ["_"], "VERB", ("take_place", "VERB", True)),
+        (["ice", "cream"], ["ice", "creams"], ["_"], "NOUN", ("ice_cream", "NOUN", True)),
+        (["new", "york"], ["new", "york"], ["_"], "NOUN", ("new_york", "NOUN", True)),
+        (["mother", "-", "in", "-", "law"], ["mother", "-", "in", "-", "law"], ["", "", "", ""], "NOUN",
+         ("mother-in-law", "NOUN", True)),
+        (["of", "course"], ["of", "course"], ["_"], "NOUN", ("of_course", "ADV", True)),  # WordNet: only ADV
+        (["red", "dog"], ["red", "dogs"], ["_"], "NOUN", ("red_dog", "NOUN", False)),
+    ],
+)
+def test_compound(lemmas, forms, gaps, head_pos, expected):
+    assert compound(lemmas, forms, gaps, head_pos) == WordTag(*expected)
