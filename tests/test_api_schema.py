@@ -43,6 +43,7 @@ def _run(operation, mode: GenerationMode) -> Counter:
     return statuses
 
 
+@pytest.mark.slow
 def test_every_operation_survives_generated_requests(api_app):
     schema = schemathesis.openapi.from_asgi("/openapi.json", api_app)
     operations = [result.ok() for result in schema.get_all_operations()]
@@ -80,6 +81,7 @@ PROPERTY = settings(max_examples=40, deadline=None, database=None, derandomize=T
 
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(text=TEXT, data=st.data())
 def test_any_word_of_any_text_gets_an_answer(client, text, data):
@@ -95,6 +97,7 @@ def test_any_word_of_any_text_gets_an_answer(client, text, data):
     assert (answer["sense"] is None) == (answer["method"] == "none")
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(tokens=st.lists(WORD.filter(str.strip), min_size=1, max_size=8), data=st.data())
 def test_any_token_list_gets_an_answer(client, tokens, data):
@@ -106,6 +109,7 @@ def test_any_token_list_gets_an_answer(client, tokens, data):
     assert len(answer["projection"]["neighbors"]) == len(answer["neighbors"])
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(text=TEXT)
 def test_annotate_any_text(client, text):

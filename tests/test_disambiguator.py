@@ -3,7 +3,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index_builder.index_folder import IndexFolder
 from wsd_service.disambiguator import Disambiguator, Query, vote, winner
 from wsd_service.settings import Settings
 
@@ -29,9 +28,10 @@ def test_neighbor_with_two_keys_votes_for_both():
     assert vote([("a", "b"), ("b",)], [0.5, 0.4], "majority", 2) == {"a": 1, "b": 2}
 
 
-@pytest.fixture(scope="module")
-def disambiguator(tiny_index, bert_backend) -> Disambiguator:
-    return Disambiguator(IndexFolder(tiny_index), bert_backend)
+@pytest.fixture(scope="module", params=["fake", pytest.param("bert", marks=pytest.mark.slow)])
+def disambiguator(request: pytest.FixtureRequest) -> Disambiguator:
+    """The same checks over the fake backend's tiny index (fast) and the real MiniLM one."""
+    return request.getfixturevalue("tiny_disambiguator" if request.param == "fake" else "bert_disambiguator")
 
 
 def test_knn_answer_with_explanation(disambiguator: Disambiguator):

@@ -1,5 +1,5 @@
 """Parity of the PyTorch ELMo biLM with the reference activations of the original implementation
-(tests/fixtures/elmo, see data/README.md section elmo_fixture), and the ELMo character ids."""
+(tests/fixtures/elmo; data/README.md says where it comes from), and the ELMo character ids."""
 
 from __future__ import annotations
 

@@ -47,6 +47,7 @@ async def _run(base_url: str) -> tuple[list[float], list[str]]:
 
 
 @pytest.mark.load
+@pytest.mark.slow
 def test_64_concurrent_clients(live_server):
     started = time.perf_counter()
     latencies, failures = asyncio.run(asyncio.wait_for(_run(live_server), timeout=300))
