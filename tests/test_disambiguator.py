@@ -98,3 +98,23 @@ def test_same_answer_alone_and_in_a_batch(disambiguator: Disambiguator):
     batch = disambiguator.disambiguate([other, one])[1]
     assert alone.sense.key == batch.sense.key
     assert [n.instance_id for n in alone.neighbors] == [n.instance_id for n in batch.neighbors]
+
+
+def test_sense_mode_compares_every_wordnet_sense(disambiguator: Disambiguator):
+    tokens = ("He", "said", "no", ".")
+    answer = disambiguator.disambiguate([Query(tokens, 1)], Settings(mode="sense"))[0]
+    senses = disambiguator.inventory.senses("say", "VERB")
+    assert answer.method == "sense" and set(answer.votes) == {s.key for s in senses}
+    trained = disambiguator.folder.groups[("say", "VERB")].sense_counts
+    assert set(answer.propagated) == {s.key for s in senses} - set(trained)
+    assert answer.sense.key == max(answer.votes, key=answer.votes.get)
+    assert answer.confidence == pytest.approx(answer.votes[answer.sense.key])
+
+
+def test_a_large_prior_tends_to_the_most_frequent_sense(disambiguator: Disambiguator):
+    tokens = ("He", "said", "no", ".")
+    counts = disambiguator.folder.groups[("say", "VERB")].sense_counts
+    most_frequent = max(sorted(counts), key=counts.get)
+    for mode in ("knn", "sense"):
+        answer = disambiguator.disambiguate([Query(tokens, 1)], Settings(mode=mode, prior=10.0))[0]
+        assert answer.sense.key == most_frequent

@@ -17,6 +17,7 @@ import numpy as np
 from index_builder.backends import EmbeddingBackend, create_backend
 from index_builder.index_folder import Group, IndexFolder, normalise_rows
 from index_builder.inventory import CONTENT_POS, Sense, SenseInventory, normalise_lemma
+from wsd_service.sense_vectors import SenseVectors, Source
 from wsd_service.settings import Backoff, Method, Mode, Settings, VoteRule
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class Answer:
     votes: dict[str, float] = field(default_factory=dict)
     candidates: list[Candidate] = field(default_factory=list)
     k_used: int = 0
+    propagated: dict[str, Source] = field(default_factory=dict)  # sense mode: senses without own vectors
     message: str | None = None
     vector: np.ndarray | None = field(default=None, repr=False)  # the query's own vector (not serialised)
 
@@ -94,6 +96,24 @@ def winner(votes: dict[str, float], keys: Sequence[tuple[str, ...]], sims: Seque
     return min(votes, key=lambda key: (-votes[key], -summed[key], key))
 
 
+def with_prior(scores: dict[str, float], counts: dict[str, int], weight: float) -> dict[str, float]:
+    """Scores plus `weight` times each sense's share of the training vectors (its SemCor frequency):
+    0 leaves them as they are; a large weight tends to the most frequent sense."""
+    if not weight or not counts:
+        return scores
+    total = sum(counts.values())
+    keys = set(scores) | set(counts)
+    return {key: scores.get(key, 0.0) + weight * counts.get(key, 0) / total for key in keys}
+
+
+def confidence(scores: dict[str, float], chosen: str, mode: Mode) -> float:
+    """The winner's share of the (non-negative) scores; for centroid and sense modes, its cosine."""
+    if mode != Mode.KNN:
+        return max(0.0, min(1.0, scores[chosen]))
+    total = sum(max(v, 0.0) for v in scores.values())
+    return scores[chosen] / total if total else 0.0
+
+
 class Disambiguator:
     """kNN / centroid sense decisions over one index folder, with explanations."""
 
@@ -104,6 +124,7 @@ class Disambiguator:
         self.inventory = inventory or SenseInventory()
         self.settings = settings or Settings()
         self._centroid_cache: dict[tuple[str, str], tuple[list[str], np.ndarray]] = {}
+        self._sense_vectors: SenseVectors | None = None  # built on first use of the sense mode
 
     @property
     def name(self) -> str:
@@ -194,34 +215,50 @@ class Disambiguator:
         answer = Answer(sense=None, confidence=0.0, method=Method.NONE, lemma=lemma, pos=pos)
         if explain:
             answer.candidates = self.candidates(lemma, pos, groups)
-        if not groups:
+        if not groups and s.mode != Mode.SENSE:
             return self._backoff(answer, s)
         ids, sims = self._neighbors(groups, vector, s.k)
         keys = [self.folder.vector_keys[i] for i in ids]
-        if s.mode == Mode.CENTROID:
-            best, best_sim = None, -2.0
-            for group in groups:
-                names, centroids = self._centroids(group)
-                scores = centroids @ vector
-                j = int(np.argmax(scores))
-                if scores[j] > best_sim:
-                    best, best_sim = names[j], float(scores[j])
-            answer.votes = {best: best_sim}
-            chosen, confidence, method, k_used = best, best_sim, Method.CENTROID, len(ids)
+        answer.k_used = len(ids)
+        counts = train_counts(groups)
+        if s.mode == Mode.SENSE:
+            answer.votes, answer.propagated = self._sense_scores(lemma, pos, vector)
+            if not answer.votes:
+                return self._backoff(answer, s)
+        elif s.mode == Mode.CENTROID:
+            answer.votes = self._centroid_scores(groups, vector)
         else:
-            counts = train_counts(groups)
-            k_used = min(len(ids), min(counts.values())) if s.vote == VoteRule.PAPER else len(ids)
-            answer.votes = vote(keys, sims, s.vote, max(k_used, 1))
-            chosen = winner(answer.votes, keys, sims)
-            total = sum(answer.votes.values())
-            confidence, method = (answer.votes[chosen] / total if total else 0.0), Method.KNN
+            if s.vote == VoteRule.PAPER:
+                answer.k_used = min(len(ids), min(counts.values()))
+            answer.votes = vote(keys, sims, s.vote, max(answer.k_used, 1))
+        scores = with_prior(answer.votes, counts, s.prior)
+        chosen = winner(scores, keys, sims)
+        answer.method = {Mode.KNN: Method.KNN, Mode.CENTROID: Method.CENTROID, Mode.SENSE: Method.SENSE}[s.mode]
+        answer.confidence = confidence(scores, chosen, s.mode)
         answer.sense = self.inventory.sense(chosen)
-        answer.confidence, answer.method, answer.k_used = confidence, method, k_used
         if answer.sense is None:  # a training key WordNet 3.0 does not know: never in the shipped data
             answer.message = f"training key {chosen} is not in WordNet 3.0"
         if explain:
             answer.neighbors = self._explain(ids, sims)
         return answer
+
+    def _centroid_scores(self, groups: list[Group], vector: np.ndarray) -> dict[str, float]:
+        """The nearest sense centroid of the groups and its cosine."""
+        best, best_sim = "", -2.0
+        for group in groups:
+            names, centroids = self._centroids(group)
+            scores = centroids @ vector
+            j = int(np.argmax(scores))
+            if scores[j] > best_sim:
+                best, best_sim = names[j], float(scores[j])
+        return {best: best_sim}
+
+    def _sense_scores(self, lemma: str, pos: str | None, vector: np.ndarray) -> tuple[dict[str, float], dict]:
+        """Cosine with the sense vector of every WordNet sense of the lemma, and which were propagated."""
+        if self._sense_vectors is None:
+            self._sense_vectors = SenseVectors(self.folder, self.inventory)
+        scores, sources = self._sense_vectors.scores(self.inventory.senses(lemma, pos), vector)
+        return scores, {key: source for key, source in sources.items() if source != Source.OWN}
 
     def _backoff(self, answer: Answer, s: Settings) -> Answer:
         senses = self.inventory.senses(answer.lemma, answer.pos) if answer.pos else ()

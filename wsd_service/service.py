@@ -80,7 +80,7 @@ class Service:
 
     def settings_for(self, name: str | None, options: DecisionOptions) -> Settings:
         """The index's settings with the request's overrides."""
-        overrides = {f: getattr(options, f) for f in ("k", "mode", "vote", "pos_filter")
+        overrides = {f: getattr(options, f) for f in ("k", "mode", "vote", "pos_filter", "prior")
                      if getattr(options, f) is not None}  # the request fields named as Settings fields
         return replace(self.get(name).settings, **overrides)
 

@@ -20,10 +20,12 @@ class VoteRule(StrEnum):
 
 
 class Mode(StrEnum):
-    """kNN vote over training vectors, or the nearest sense centroid."""
+    """kNN vote over training vectors, the nearest sense centroid of the lemma's training vectors, or the
+    nearest sense vector among all WordNet senses of the lemma (LMMS propagation for unseen senses)."""
 
     KNN = "knn"
     CENTROID = "centroid"
+    SENSE = "sense"
 
 
 class Backoff(StrEnum):
@@ -38,11 +40,13 @@ class Method(StrEnum):
 
     KNN = "knn"
     CENTROID = "centroid"
+    SENSE = "sense"
     BACKOFF = "backoff"
     NONE = "none"
 
 
 MAX_K = 100
+MAX_PRIOR = 10.0
 DEFAULT_INDEX = Path("indexes/bert-minilm")  # what `wsd serve` and `wsd query` load without --index
 
 
@@ -61,10 +65,13 @@ class Settings:
     mode: Mode = Mode.KNN
     pos_filter: bool = True
     backoff: Backoff = Backoff.WN1ST
+    prior: float = 0.0  # weight of the senses' training frequency added to their scores
 
     def __post_init__(self) -> None:
         if not 1 <= self.k <= MAX_K:
             raise SettingsError(f"k must be between 1 and {MAX_K}, got {self.k}")
+        if not 0.0 <= self.prior <= MAX_PRIOR:
+            raise SettingsError(f"prior must be between 0 and {MAX_PRIOR}, got {self.prior}")
         for name, kind in (("vote", VoteRule), ("mode", Mode), ("backoff", Backoff)):
             value = getattr(self, name)
             if value not in set(kind):

@@ -14,7 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from index_builder.inventory import Sense
 from wsd_service.disambiguator import Answer, Candidate, Neighbor
-from wsd_service.settings import MAX_K, Method, Mode, VoteRule
+from wsd_service.settings import MAX_K, MAX_PRIOR, Method, Mode, VoteRule
 
 Pos = Literal["NOUN", "VERB", "ADJ", "ADV"]
 
@@ -58,7 +58,10 @@ class DecisionOptions(BaseModel):
 
     model_config = _REQUEST
     k: int | None = Field(None, ge=1, le=MAX_K, description=f"neighbors that vote (1..{MAX_K})")
-    mode: Mode | None = Field(None, strict=False, description="knn: neighbors vote; centroid: nearest sense mean")
+    mode: Mode | None = Field(None, strict=False, description="knn: neighbors vote; centroid: nearest sense mean "
+                              "of the training vectors; sense: nearest sense vector among all WordNet senses")
+    prior: float | None = Field(None, ge=0, le=MAX_PRIOR, strict=False,
+                                description="weight of the senses' training frequency added to their scores")
     vote: VoteRule | None = Field(None, strict=False, description="paper (top k'), majority (top k), weighted (similarity sum)")
     pos_filter: bool | None = Field(None, description="compare only with training vectors of the same POS")
     index: Text | None = Field(None, description="name of a loaded index (GET /v1/indexes); default: the first")
@@ -145,6 +148,8 @@ class AnswerOut(BaseModel):
     votes: dict[str, float]
     candidates: list[Candidate] = Field(description="every sense of the lemma with its training vectors")
     k: int = Field(description="how many neighbors voted")
+    propagated: dict[str, str] = Field(default_factory=dict, description="sense mode: senses whose vector was "
+                                       "propagated (synset, hypernym or lexname) because they have no own vectors")
     index: str = Field(description="the index that answered")
     message: str | None
     target: TargetOut | None = None
@@ -158,7 +163,7 @@ class AnswerOut(BaseModel):
         return cls(
             sense=answer.sense, confidence=round(answer.confidence, 4), method=answer.method, lemma=answer.lemma,
             pos=answer.pos, neighbors=answer.neighbors, votes={k: round(v, 4) for k, v in answer.votes.items()},
-            candidates=answer.candidates, k=answer.k_used, index=index, message=answer.message, **extra,
+            candidates=answer.candidates, k=answer.k_used, propagated=answer.propagated, index=index, message=answer.message, **extra,
         )
 
 

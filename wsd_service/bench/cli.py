@@ -62,7 +62,8 @@ def _knn_systems(args: argparse.Namespace) -> list:
     from wsd_service.disambiguator import Disambiguator
 
     inventory = SenseInventory()
-    grid = list(itertools.product(args.k, args.vote, args.mode, [not args.no_pos_filter], args.backoff))
+    grid = list(itertools.product(args.k, args.vote, args.mode, [not args.no_pos_filter], args.backoff,
+                                  args.prior))
     systems = []
     for folder in args.index or []:
         index = IndexFolder(folder)
@@ -73,10 +74,11 @@ def _knn_systems(args: argparse.Namespace) -> list:
             disambiguator = base if transform is None else Disambiguator(
                 index.derived(transform, f"{index.name}[layers={label}]"), base.backend, inventory)
             seen = set()
-            for k, vote_rule, mode, pos_filter, backoff in grid:
-                settings = Settings(k=k, vote=vote_rule, mode=mode, pos_filter=pos_filter, backoff=backoff)
-                if mode == Mode.CENTROID:  # k and the vote rule play no part in the centroid decision
-                    settings = Settings(mode=mode, pos_filter=pos_filter, backoff=backoff)
+            for k, vote_rule, mode, pos_filter, backoff, prior in grid:
+                if mode != Mode.KNN:  # k and the vote rule play no part in the centroid and sense decisions
+                    k, vote_rule = Settings.k, Settings.vote
+                settings = Settings(k=k, vote=vote_rule, mode=mode, pos_filter=pos_filter, backoff=backoff,
+                                    prior=prior)
                 if settings in seen:
                     continue
                 seen.add(settings)
@@ -132,11 +134,14 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
         help=f"evaluation sets (default: all of {' '.join(EVAL_DATASETS)})",
     )
     defaults = Settings()
-    bench.add_argument("--k", type=_comma_list(int), default=[defaults.k], help="neighbour counts, e.g. 1,3,5,10")
+    bench.add_argument("--k", type=_comma_list(int), default=[defaults.k], help="neighbor counts, e.g. 1,3,5,10")
     bench.add_argument("--vote", type=_comma_list(VoteRule), default=[defaults.vote],
                        help="vote rules, comma-separated: paper (k' = min(k, rarest sense)), majority, weighted")
     bench.add_argument("--mode", type=_comma_list(Mode), default=[defaults.mode],
-                       help="knn and/or centroid (nearest sense centroid)")
+                       help="knn, centroid (nearest sense centroid) and/or sense (nearest sense vector, "
+                       "unseen senses propagated from synset, hypernyms or lexicographer file)")
+    bench.add_argument("--prior", type=_comma_list(float), default=[defaults.prior],
+                       help="weights of the senses' training frequency added to their scores, e.g. 0,0.5,1")
     bench.add_argument("--backoff", type=_comma_list(Backoff), default=[defaults.backoff],
                        help="for lemmas without training vectors: wn1st (WordNet first sense) and/or none "
                        "(unanswered: the paper's protocol)")

@@ -243,8 +243,10 @@ class KnnSystem:
         self.name = disambiguator.name
         self.setting = {**(label or {}), "k": settings.k, "vote": settings.vote, "mode": settings.mode,
                         "pos_filter": settings.pos_filter, "backoff": settings.backoff}
-        if settings.mode == Mode.CENTROID:
+        if settings.mode != Mode.KNN:  # k and the vote rule play no part in the decision
             del self.setting["k"], self.setting["vote"]
+        if settings.prior:  # rows without a prior keep the shape of earlier result files
+            self.setting["prior"] = settings.prior
 
     def predict(self, evalset: EvalSet) -> dict[str, Prediction]:
         vectors = self.vectors.for_set(evalset)
