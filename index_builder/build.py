@@ -32,6 +32,7 @@ from tqdm import tqdm
 from index_builder import __version__
 from index_builder.backends.base import EmbeddingBackend
 from index_builder.corpus import Sentence, open_text, read_corpus
+from index_builder.errors import WsdError
 from index_builder.index_folder import (
     FORMAT_VERSION,
     MANIFEST,
@@ -50,7 +51,7 @@ from index_builder.sense_counts import group_key
 log = logging.getLogger(__name__)
 
 
-class IndexBuildError(ValueError):
+class IndexBuildError(WsdError):
     """A build that cannot go on (work folder of another build, bad settings)."""
 
 

@@ -8,6 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
+from index_builder.errors import WsdError
 from index_builder.paths import semcor_paths
 
 BACKEND_OPTIONS = ("model", "weights", "layers", "combine", "pooling", "batch_size", "threads")
@@ -35,11 +36,11 @@ def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from index_builder.backends import create_backend
-    from index_builder.build import BuildSettings, build_index
+    from index_builder.build import BuildSettings, IndexBuildError, build_index
 
     corpus, keys = args.corpus, args.keys
     if (corpus is None) != (keys is None):
-        raise ValueError("--corpus and --keys go together")
+        raise IndexBuildError("--corpus and --keys go together")
     if corpus is None:
         corpus, keys = semcor_paths()
     backend = create_backend(args.backend, **backend_options(args))
@@ -123,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(message)s")
     try:
         return args.func(args)
-    except (ValueError, OSError) as err:  # CorpusError, BackendError, IndexFolderError, IndexBuildError, ...
+    except (WsdError, ValueError, OSError) as err:  # WsdError: CorpusError, IndexFolderError, IndexBuildError
         print(f"index-builder: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from index_builder.errors import WsdError
 
-class CorpusError(ValueError):
+
+class CorpusError(WsdError):
     """A corpus or key file that cannot be read; the message names the file and the offending line or id."""
 
 

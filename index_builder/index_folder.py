@@ -25,6 +25,8 @@ from typing import Any
 import faiss
 import numpy as np
 
+from index_builder.errors import WsdError
+
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
@@ -33,7 +35,7 @@ VECTOR_TYPES = ("float32", "float16", "int8")  # float32 = exact; the others are
 _QUANTISERS = {"float16": "QT_fp16", "int8": "QT_8bit"}
 
 
-class IndexFolderError(ValueError):
+class IndexFolderError(WsdError):
     """An index folder that is missing, incomplete, altered or of another format."""
 
 
@@ -90,7 +92,7 @@ def build_faiss_index(vectors: np.ndarray, vector_type: str) -> faiss.Index:
         index = faiss.IndexScalarQuantizer(dim, qtype, faiss.METRIC_INNER_PRODUCT)
         index.train(vectors[np.linspace(0, len(vectors) - 1, min(len(vectors), 100_000)).astype(int)])
     else:
-        raise ValueError(f"unknown vector type {vector_type!r}; choose from {', '.join(VECTOR_TYPES)}")
+        raise IndexFolderError(f"unknown vector type {vector_type!r}; choose from {', '.join(VECTOR_TYPES)}")
     return index
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from index_builder.build import BuildSettings, IndexBuildError, build_index, work_folder
-from index_builder.corpus import read_corpus
+from index_builder.corpus import CorpusError, read_corpus
 from index_builder.index_folder import IndexFolder
 from index_builder.paths import semcor_paths
 
@@ -121,7 +121,7 @@ def test_out_over_an_existing_index_is_safe(tmp_path: Path, bert_backend, small_
     # a failing build (bad corpus) leaves the old index untouched and valid
     xml, keys = small_corpus
     xml.write_text(xml.read_text().replace("</corpus>", ""))
-    with pytest.raises(ValueError):
+    with pytest.raises(CorpusError):
         build_index(bert_backend, BuildSettings(xml, keys, out=out), progress=False)
     assert IndexFolder(out).manifest["counts"]["instances"] == first
     # a successful one replaces it whole, leaving no temporary folders behind

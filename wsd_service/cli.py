@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 
+from index_builder.errors import WsdError
 from wsd_service.bench_cli import add_bench_parser
 from wsd_service.service_cli import add_service_parsers
 
@@ -30,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return args.func(args)
-    except (ValueError, FileNotFoundError, OSError) as err:
+    except (WsdError, ValueError, OSError) as err:
         print(f"wsd: error: {err}", file=sys.stderr)
         return 2
 
