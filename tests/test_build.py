@@ -14,7 +14,7 @@ import pytest
 
 from index_builder.build import BuildSettings, IndexBuildError, build_index, work_folder
 from index_builder.corpus import CorpusError, read_corpus
-from index_builder.index_folder import IndexFolder
+from index_builder.index_folder import IndexFolder, IndexFolderError
 from index_builder.paths import semcor_paths
 
 
@@ -24,7 +24,7 @@ def test_counts_match_the_corpus(tiny_index: Path):
     index = IndexFolder(tiny_index)
     counts = index.manifest["counts"]
     assert counts["sentences"] == len(sentences)
-    assert counts["instances"] == counts["vectors"] == len(instances) == index.index.ntotal
+    assert counts["instances"] == counts["vectors"] == len(instances) == index.size
     assert sum(g.count for g in index.groups.values()) == len(instances)
     assert counts["per_pos"]["NOUN"] == sum(i.pos == "NOUN" for i in instances)
     # groups are contiguous id ranges whose vectors all carry the group's lemma and POS
@@ -71,7 +71,7 @@ def _build_cmd(out: Path, limit_docs: int, shard: int) -> list[str]:
 
 def _dump(folder: Path) -> tuple[np.ndarray, list]:
     index = IndexFolder(folder)
-    vectors = index.index.reconstruct_n(0, index.index.ntotal)
+    vectors = index.vectors(range(index.size))
     db = sqlite3.connect(folder / "metadata.sqlite")
     rows = [db.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in ("vectors", "sentences", "groups")]
     return vectors, rows
@@ -135,6 +135,6 @@ def test_out_refuses_to_replace_a_folder_that_is_not_an_index(tmp_path: Path, be
     out = tmp_path / "precious"
     out.mkdir()
     (out / "notes.txt").write_text("keep me")
-    with pytest.raises(IndexBuildError, match="not an index folder"):
+    with pytest.raises(IndexFolderError, match="not an index folder"):
         build_index(bert_backend, BuildSettings(*small_corpus, out=out), progress=False)
     assert (out / "notes.txt").read_text() == "keep me"

@@ -86,7 +86,7 @@ class Service:
                 disambiguator.ensure_backend().embed([["warm", "up"]])
                 _ = disambiguator.index.vector_keys
                 log.info("index %s ready: %s, %d vectors", name, disambiguator.index.path,
-                         disambiguator.index.index.ntotal)
+                         disambiguator.index.size)
 
     def check_size(self, chars: int) -> None:
         if chars > self.limits.max_text_chars:
