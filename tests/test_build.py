@@ -21,37 +21,37 @@ from index_builder.paths import semcor_paths
 def test_counts_match_the_corpus(tiny_index: Path):
     sentences = list(read_corpus(*semcor_paths(), limit_docs=2))
     instances = [i for s in sentences for i in s.instances]
-    index = IndexFolder(tiny_index)
-    counts = index.manifest["counts"]
+    opened = IndexFolder(tiny_index)
+    counts = opened.manifest["counts"]
     assert counts["sentences"] == len(sentences)
-    assert counts["instances"] == counts["vectors"] == len(instances) == index.size
-    assert sum(g.count for g in index.groups.values()) == len(instances)
+    assert counts["instances"] == counts["vectors"] == len(instances) == opened.size
+    assert sum(g.count for g in opened.groups.values()) == len(instances)
     assert counts["per_pos"]["NOUN"] == sum(i.pos == "NOUN" for i in instances)
     # groups are contiguous id ranges whose vectors all carry the group's lemma and POS
-    group = index.groups[("say", "VERB")]
-    records = index.records(list(range(group.first_id, group.first_id + group.count)))
+    group = opened.groups[("say", "VERB")]
+    records = opened.records(list(range(group.first_id, group.first_id + group.count)))
     assert {(r.lemma, r.pos) for r in records} == {("say", "VERB")}
     assert sum(group.sense_counts.values()) == sum(len(r.keys) for r in records)
     # spans point at the target word in the stored sentence text
     record = records[0]
-    text = index.sentences([record.sentence_id])[record.sentence_id]
+    text = opened.sentences([record.sentence_id])[record.sentence_id]
     assert text[record.span[0] : record.span[1]].lower().startswith("sa")
     # vectors are normalised
-    assert np.allclose(np.linalg.norm(index.group_vectors(group), axis=1), 1.0, atol=1e-5)
-    assert index.manifest["backend"]["backend"] == "bert"
+    assert np.allclose(np.linalg.norm(opened.group_vectors(group), axis=1), 1.0, atol=1e-5)
+    assert opened.manifest["backend"]["backend"] == "bert"
 
 
 def test_group_search_stays_inside_the_group(tiny_index: Path):
-    index = IndexFolder(tiny_index)
-    group = index.groups[("say", "VERB")]
-    query = index.group_vectors(group)[:2]
-    sims, ids = index.search(group, query, 5)
+    opened = IndexFolder(tiny_index)
+    group = opened.groups[("say", "VERB")]
+    query = opened.group_vectors(group)[:2]
+    sims, ids = opened.search(group, query, 5)
     assert ids.shape == (2, 5)
     assert ((ids >= group.first_id) & (ids < group.first_id + group.count)).all()
     assert ids[0, 0] == group.first_id and sims[0, 0] == pytest.approx(1.0, abs=1e-5)
 
 
-def test_compact_float16_index_finds_the_same_neighbours(tmp_path: Path, bert_backend):
+def test_compact_float16_index_finds_the_same_neighbors(tmp_path: Path, bert_backend):
     out = tmp_path / "fp16"
     build_index(bert_backend, BuildSettings(*semcor_paths(), out=out, limit_docs=1, vector_type="float16"),
                 progress=False)
@@ -70,8 +70,8 @@ def _build_cmd(out: Path, limit_docs: int, shard: int) -> list[str]:
 
 
 def _dump(folder: Path) -> tuple[np.ndarray, list]:
-    index = IndexFolder(folder)
-    vectors = index.vectors(range(index.size))
+    opened = IndexFolder(folder)
+    vectors = opened.vectors(range(opened.size))
     db = sqlite3.connect(folder / "metadata.sqlite")
     rows = [db.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in ("vectors", "sentences", "groups")]
     return vectors, rows

@@ -72,12 +72,12 @@ def test_manifest_records_what_the_issue_asks(tiny_index: Path):
 
 
 def test_word_tags_and_derived_view(tiny_index: Path):
-    index = IndexFolder(tiny_index)
-    tags = index.word_tags("said")
+    opened = IndexFolder(tiny_index)
+    tags = opened.word_tags("said")
     assert tags[0][:2] == ("say", "VERB")
-    half = index.derived(lambda v: v[:, : v.shape[1] // 2], "half")
-    assert half.dim == index.dim // 2 and half.name == "half"
-    group = index.groups[("say", "VERB")]
+    half = opened.derived(lambda v: v[:, : v.shape[1] // 2], "half")
+    assert half.dim == opened.dim // 2 and half.name == "half"
+    group = opened.groups[("say", "VERB")]
     assert np.allclose(np.linalg.norm(half.group_vectors(group), axis=1), 1.0, atol=1e-5)
 
 
