@@ -18,6 +18,7 @@ from index_builder.index_folder.format import (
     METADATA,
     VECTORS,
     Group,
+    IndexFolderError,
     VectorRecord,
     WordTag,
     normalise_rows,
@@ -32,10 +33,15 @@ class IndexFolder:
     def __init__(self, folder: str | Path, check: bool = True) -> None:
         self.path = Path(folder)
         self.manifest = verify(self.path) if check else read_manifest(self.path)
-        self.name: str = self.manifest.get("name") or self.path.name
+        self.name: str = self.manifest["name"] or self.path.name
         self.dim: int = self.manifest["dim"]
         self.vector_type: str = self.manifest["vector_type"]
         self._vectors = faiss.read_index(str(self.path / VECTORS))
+        if (self._vectors.ntotal, self._vectors.d) != (self.manifest["counts"]["vectors"], self.dim):
+            raise IndexFolderError(
+                f"{self.path}: {VECTORS} holds {self._vectors.ntotal} x {self._vectors.d} "
+                f"vectors, the manifest says {self.manifest['counts']['vectors']} x {self.dim}"
+            )
         self._codes = None
         if self.vector_type != "float32":
             self._codes = faiss.vector_to_array(self._vectors.codes).reshape(
