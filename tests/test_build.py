@@ -16,6 +16,7 @@ from index_builder.build import BuildSettings, IndexBuildError, build_index, wor
 from index_builder.corpus import CorpusError, read_corpus
 from index_builder.index_folder import IndexFolder, IndexFolderError
 from index_builder.paths import semcor_paths
+from tests.index_compare import assert_same_index
 
 
 def test_counts_match_the_corpus(tiny_index: Path):
@@ -62,6 +63,14 @@ def test_compact_float16_index_finds_the_same_neighbors(tmp_path: Path, bert_bac
     group = full.groups[("say", "VERB")]
     query = full.group_vectors(group)[3:4]
     assert list(small.search(group, query, 5)[1][0]) == list(full.search(group, query, 5)[1][0])
+
+
+def test_two_builds_of_the_same_corpus_are_bit_identical(tmp_path: Path, bert_backend):
+    folders = []
+    for run in ("first", "second"):
+        settings = BuildSettings(*semcor_paths(), out=tmp_path / run / "idx", limit_docs=1)
+        folders.append(build_index(bert_backend, settings, progress=False))
+    assert_same_index(*folders)
 
 
 def _build_cmd(out: Path, limit_docs: int, shard: int) -> list[str]:
