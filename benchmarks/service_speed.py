@@ -32,6 +32,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from index_builder.index_folder.format import VECTORS
 from wsd_service.disambiguator import Query
 from wsd_service.service_cli import load_indexes
 from wsd_service.tokenize import tokenize
@@ -201,7 +202,7 @@ def measure(args: argparse.Namespace, disambiguator, backend, client: Client, pr
 
     rss = psutil.Process(process.pid).memory_info().rss
     print(f"memory           service RSS {rss / 2**20:.0f} MiB with the index loaded "
-          f"(vectors.faiss {(disambiguator.folder.path / 'vectors.faiss').stat().st_size / 2**20:.0f} MiB)")
+          f"({VECTORS} {(disambiguator.folder.path / VECTORS).stat().st_size / 2**20:.0f} MiB)")
     results["memory"] = {"service_rss_mib": rss / 2**20}
     return results
 

@@ -8,24 +8,21 @@ an uninterrupted build would. The new folder replaces an old index at `--out` on
 
 from __future__ import annotations
 
-import ctypes
 import datetime as dt
 import hashlib
 import json
 import logging
 import os
 import shutil
-import sqlite3
 import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from itertools import islice
+from dataclasses import asdict, dataclass
+from itertools import groupby, islice
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-import faiss
 import numpy as np
 from tqdm import tqdm
 
@@ -35,20 +32,22 @@ from index_builder.corpus import Sentence, open_text, read_corpus
 from index_builder.errors import WsdError
 from index_builder.index_folder import (
     FORMAT_VERSION,
-    MANIFEST,
-    METADATA,
-    SCHEMA,
     VECTOR_TYPES,
-    VECTORS,
-    build_faiss_index,
+    GroupRecords,
+    IndexWriter,
+    SentenceRecord,
+    VectorRecord,
     normalise_rows,
+    publish,
+    refuse_non_index,
     sha256_file,
+    staging_folder,
     write_atomic,
-    write_manifest,
 )
 from index_builder.sense_counts import group_key
 
 log = logging.getLogger(__name__)
+SHARD_FORMAT = 2  # 2: shard metadata as JSON objects with named fields
 
 
 class IndexBuildError(WsdError):
@@ -73,6 +72,7 @@ def work_folder(out: Path) -> Path:
 def _fingerprint(settings: BuildSettings, backend_spec: dict[str, Any], corpus_sums: dict[str, str]) -> str:
     payload = {
         "format": FORMAT_VERSION,
+        "shard_format": SHARD_FORMAT,
         "backend": backend_spec,
         "corpus": corpus_sums,
         "limit_docs": settings.limit_docs,
@@ -93,7 +93,43 @@ def _complete_shards(work: Path) -> int:
     return number
 
 
-def _embed_shard(backend: EmbeddingBackend, sentences: list[Sentence], batch: int) -> tuple[np.ndarray, dict]:
+class TokenTag(NamedTuple):
+    """A lower-cased word form with the lemma and POS one of its tokens carries."""
+
+    word: str
+    lemma: str
+    pos: str
+
+
+@dataclass(frozen=True)
+class ShardMeta:
+    """What a shard holds besides its vectors: its sentences, one record per vector (in vector order) and
+    how often each word form carries each (lemma, POS). Stored as JSON objects with named fields."""
+
+    sentences: list[SentenceRecord]
+    records: list[VectorRecord]
+    word_tags: dict[TokenTag, int]
+
+    def to_json(self) -> bytes:
+        return json.dumps({
+            "sentences": [s._asdict() for s in self.sentences],
+            "records": [asdict(r) for r in self.records],
+            "word_tags": [{**tag._asdict(), "count": n} for tag, n in self.word_tags.items()],
+        }).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> ShardMeta:
+        raw = json.loads(data)
+        return cls(
+            sentences=[SentenceRecord(**s) for s in raw["sentences"]],
+            records=[VectorRecord(**{**r, "keys": tuple(r["keys"]), "span": tuple(r["span"])})
+                     for r in raw["records"]],
+            word_tags={TokenTag(t["word"], t["lemma"], t["pos"]): t["count"] for t in raw["word_tags"]},
+        )
+
+
+def _embed_shard(backend: EmbeddingBackend, sentences: list[Sentence], batch: int
+                 ) -> tuple[np.ndarray, ShardMeta]:
     """Embed the annotated sentences of one shard (by length, to pad little); keep the instance vectors."""
     annotated = sorted((s for s in sentences if s.instances), key=lambda s: len(s.tokens))
     vectors_by_sentence: dict[str, np.ndarray] = {}
@@ -106,12 +142,12 @@ def _embed_shard(backend: EmbeddingBackend, sentences: list[Sentence], batch: in
         spans = sentence.char_spans()
         for n, instance in enumerate(sentence.instances):
             rows.append(vectors_by_sentence[sentence.id][n])
-            records.append([instance.id, sentence.id, instance.lemma, instance.pos, list(instance.keys),
-                            list(spans[instance.position])])
+            records.append(VectorRecord(instance.id, sentence.id, instance.lemma, instance.pos, instance.keys,
+                                        spans[instance.position]))
     vectors = np.stack(rows) if rows else np.zeros((0, backend.dim), np.float32)
-    tags = Counter((t.text.lower(), t.lemma.lower(), t.pos) for s in sentences for t in s.tokens if " " not in t.text)
-    meta = {"sentences": [[s.id, s.text] for s in sentences], "records": records,
-            "word_tags": [[*tag, n] for tag, n in tags.items()]}
+    tags = Counter(TokenTag(t.text.lower(), t.lemma.lower(), t.pos)
+                   for s in sentences for t in s.tokens if " " not in t.text)
+    meta = ShardMeta([SentenceRecord(s.id, s.text) for s in sentences], records, dict(tags))
     return normalise_rows(vectors), meta
 
 
@@ -154,8 +190,7 @@ def build_index(
     corpus_sums = {p.name: sha256_file(p) for p in (settings.corpus, settings.keys)}
     spec = backend.spec()
     fingerprint = _fingerprint(settings, spec, corpus_sums)
-    if out.exists() and not (out / MANIFEST).is_file():
-        raise IndexBuildError(f"{out} exists and is not an index folder; refusing to replace it")
+    refuse_non_index(out)
     total_sentences, total_instances = _totals(settings)
     work = work_folder(out)
     work.mkdir(parents=True, exist_ok=True)
@@ -186,16 +221,14 @@ def build_index(
         tmp_npy = npy_path.with_name(npy_path.name + ".tmp.npy")
         np.save(tmp_npy, vectors)
         os.replace(tmp_npy, npy_path)
-        write_atomic(json_path, json.dumps(meta).encode())
-        instances_done += len(meta["records"])
+        write_atomic(json_path, meta.to_json())
+        instances_done += len(meta.records)
         bar.update(len(shard))
         bar.set_postfix(instances=f"{instances_done}/{total_instances}")
     bar.close()
     assembly_start = time.perf_counter()
 
-    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    tmp = staging_folder(out)
     _assemble(work, tmp, settings, spec, backend.dim, corpus_sums)
     publish(tmp, out)
     log.info("assembled and published %s in %.1f s", out, time.perf_counter() - assembly_start)
@@ -205,107 +238,42 @@ def build_index(
 
 def _assemble(work: Path, folder: Path, settings: BuildSettings, spec: dict[str, Any], dim: int,
               corpus_sums: dict[str, str]) -> None:
-    """Shards -> vectors.faiss (grouped by lemma and POS), metadata.sqlite, manifest.json."""
+    """Shards -> an index folder whose vectors are ordered by (lemma, POS) group, written by IndexWriter."""
     shards = _complete_shards(work)
     arrays, records, sentences = [], [], []
-    word_tags: Counter[tuple[str, str, str]] = Counter()
+    word_tags: Counter[TokenTag] = Counter()
     for number in range(shards):
         npy_path, json_path = _shard_paths(work, number)
         arrays.append(np.load(npy_path, mmap_mode="r"))
-        meta = json.loads(json_path.read_text())
-        records.extend(meta["records"])
-        sentences.extend(meta["sentences"])
-        word_tags.update({tuple(row[:3]): row[3] for row in meta["word_tags"]})
+        meta = ShardMeta.from_json(json_path.read_bytes())
+        records.extend(meta.records)
+        sentences.extend(meta.sentences)
+        word_tags.update(meta.word_tags)
     offsets = np.cumsum([0] + [len(a) for a in arrays])
     if offsets[-1] != len(records) or not records:
         raise IndexBuildError(f"{work}: shards hold {offsets[-1]} vectors for {len(records)} records")
 
-    groups = [group_key(r[2], r[3]) for r in records]
-    order = sorted(range(len(records)), key=lambda i: groups[i])
+    groups = [group_key(r.lemma, r.pos) for r in records]
+    order = np.array(sorted(range(len(records)), key=lambda i: groups[i]), dtype=np.int64)
 
-    def rows(ids: list[int]) -> np.ndarray:
-        """Vectors by global id, gathered shard by shard from the memory-mapped shard files."""
-        ids = np.asarray(ids)
-        shard_of = np.searchsorted(offsets, ids, side="right") - 1
-        out = np.empty((len(ids), dim), dtype=np.float32)
+    def vectors_at(ids: np.ndarray) -> np.ndarray:
+        """Vectors by final id, gathered shard by shard from the memory-mapped shard files."""
+        positions = order[ids]
+        shard_of = np.searchsorted(offsets, positions, side="right") - 1
+        out = np.empty((len(positions), dim), dtype=np.float32)
         for shard in np.unique(shard_of):
             mask = shard_of == shard
-            out[mask] = arrays[shard][ids[mask] - offsets[shard]]
+            out[mask] = arrays[shard][positions[mask] - offsets[shard]]
         return out
 
-    sample = order[:: max(1, len(order) // 100_000)]
-    index = build_faiss_index(rows(sample), settings.vector_type)
-    for start in range(0, len(order), 20_000):
-        index.add(rows(order[start : start + 20_000]))
-    faiss.write_index(index, str(folder / VECTORS))
-
-    db = sqlite3.connect(folder / METADATA)
-    db.executescript(SCHEMA)
-    db.executemany("INSERT INTO sentences VALUES (?, ?)", sentences)
-    db.executemany(
-        "INSERT INTO vectors VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        ((new_id, r[0], r[1], r[2], r[3], " ".join(r[4]), r[5][0], r[5][1])
-         for new_id, r in enumerate(records[i] for i in order)),
+    writer = IndexWriter(folder, dim, settings.vector_type)
+    writer.write_vectors(len(order), vectors_at)
+    grouped = (GroupRecords(*key, [records[i] for i in members])
+               for key, members in groupby(order, key=lambda i: groups[i]))
+    writer.write_metadata(sentences, grouped, word_tags)
+    writer.finish(
+        name=settings.name or settings.out.name,
+        backend=spec,
+        corpus={"files": corpus_sums, "limit_docs": settings.limit_docs},
+        build={"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "package_version": __version__},
     )
-    group_rows, first = [], 0
-    sense_counts: Counter[str] = Counter()
-    for position, i in enumerate(order):
-        sense_counts.update(records[i][4])
-        if position + 1 == len(order) or groups[order[position + 1]] != groups[i]:
-            lemma, pos = groups[i]
-            group_rows.append((lemma, pos, first, position + 1 - first, json.dumps(dict(sense_counts.most_common()))))
-            first, sense_counts = position + 1, Counter()
-    db.executemany("INSERT INTO groups VALUES (?, ?, ?, ?, ?)", group_rows)
-    db.executemany("INSERT INTO word_tags VALUES (?, ?, ?, ?)",
-                   ((*tag, n) for tag, n in sorted(word_tags.items())))
-    db.commit()
-    db.close()
-
-    manifest = {
-        "format_version": FORMAT_VERSION,
-        "name": settings.name or settings.out.name,
-        "backend": spec,
-        "dim": dim,
-        "metric": "cosine (inner product of L2-normalised vectors)",
-        "vector_type": settings.vector_type,
-        "layout": "one contiguous id range per (lemma, POS) group, ranges in metadata.sqlite table groups",
-        "corpus": {"files": corpus_sums, "limit_docs": settings.limit_docs},
-        "counts": {
-            "sentences": len(sentences),
-            "instances": len(records),
-            "vectors": int(index.ntotal),
-            "groups": len(group_rows),
-            "lemmas": len({g[0] for g in group_rows}),
-            "per_pos": dict(sorted(Counter(r[3] for r in records).items())),
-        },
-        "build": {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                  "package_version": __version__},
-    }
-    write_manifest(folder, manifest)
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two paths with renameat2(RENAME_EXCHANGE); False where the system lacks it."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    return renameat2(at_fdcwd, bytes(a), at_fdcwd, bytes(b), rename_exchange) == 0
-
-
-def publish(tmp: Path, out: Path) -> None:
-    """Make the finished folder appear at `out` in one rename; an old index there stays whole until then."""
-    if not out.exists():
-        os.rename(tmp, out)
-        return
-    if not (out / MANIFEST).is_file():
-        raise IndexBuildError(f"{out} exists and is not an index folder; refusing to replace it")
-    if _exchange(tmp, out):
-        shutil.rmtree(tmp)
-        return
-    old = out.parent / f".{out.name}.old-{os.getpid()}"
-    os.rename(out, old)
-    os.rename(tmp, out)
-    shutil.rmtree(old)

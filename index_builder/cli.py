@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from index_builder.errors import WsdError
+from index_builder.index_folder import VECTOR_TYPES
 from index_builder.paths import semcor_paths
 
 BACKEND_OPTIONS = ("model", "weights", "layers", "combine", "pooling", "batch_size", "threads")
@@ -36,11 +37,11 @@ def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from index_builder.backends import create_backend
-    from index_builder.build import BuildSettings, build_index
+    from index_builder.build import BuildSettings, IndexBuildError, build_index
 
     corpus, keys = args.corpus, args.keys
     if (corpus is None) != (keys is None):
-        raise WsdError("--corpus and --keys go together")
+        raise IndexBuildError("--corpus and --keys go together")
     if corpus is None:
         corpus, keys = semcor_paths()
     backend = create_backend(args.backend, **backend_options(args))
@@ -70,7 +71,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_compact(args: argparse.Namespace) -> int:
-    from index_builder.compact import compact_index
+    from index_builder.index_folder import compact_index
 
     out = compact_index(args.folder, args.out, args.vector_type)
     print(f"compact index written to {out}")
@@ -94,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--corpus", type=Path, help="corpus *.data.xml[.gz] (default: the shipped SemCor)")
     build.add_argument("--keys", type=Path, help="gold keys *.gold.key.txt[.gz] for --corpus")
     build.add_argument("--limit-docs", type=int, help="keep only the first N documents (quick runs)")
-    build.add_argument("--vector-type", default="float32", choices=("float32", "float16", "int8"),
+    build.add_argument("--vector-type", default="float32", choices=VECTOR_TYPES,
                        help="float32 = exact; float16 / int8 = FAISS scalar quantisation (smaller)")
     build.add_argument("--shard-sentences", type=int, default=2000, help="sentences per checkpointed shard")
     build.add_argument("--name", help="index name shown by the service (default: the folder name)")
@@ -108,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "--out indexes/bert-minilm-fp16 --vector-type float16")
     compact.add_argument("folder", type=Path, help="the index folder to copy")
     compact.add_argument("--out", required=True, type=Path, help="the compact index folder to write")
-    compact.add_argument("--vector-type", required=True, choices=("float16", "int8"))
+    compact.add_argument("--vector-type", required=True, choices=[t for t in VECTOR_TYPES if t != "float32"])
     compact.set_defaults(func=cmd_compact)
 
     info = sub.add_parser("info", help="summarise an index folder and verify its checksums")

@@ -31,7 +31,7 @@ class Token:
 @dataclass(frozen=True)
 class Instance:
     id: str
-    position: int  # index of the token in its sentence
+    position: int  # where the token is in its sentence, from 0
     lemma: str
     pos: str
     keys: tuple[str, ...]  # gold sense keys; empty when the corpus is read without keys

@@ -21,7 +21,7 @@ def copy_of(tiny_index: Path, tmp_path: Path) -> Path:
 def test_info_prints_summary_and_verifies(tiny_index: Path, capsys):
     assert main(["info", str(tiny_index)]) == 0
     out = capsys.readouterr().out
-    assert "checksums  OK" in out and "bert" in out
+    assert "checksums  OK" in out and '"backend": "fake"' in out
 
 
 def _fails(folder: Path, capsys, message: str) -> None:
@@ -63,6 +63,56 @@ def test_other_format_version_is_refused(copy_of: Path):
         verify(copy_of)
 
 
+def _edit_manifest(folder: Path, edit) -> None:
+    manifest = json.loads((folder / "manifest.json").read_text())
+    edit(manifest)
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+# Each edit of a real manifest and the one line that must refuse it (never a KeyError traceback).
+BAD_MANIFESTS = {
+    "no files at all": (lambda m: m.pop("files"), "manifest has no field 'files'"),
+    "empty files": (lambda m: m.update(files={}), "manifest has no field 'files.vectors.faiss'"),
+    "an entry removed": (lambda m: m["files"].pop("metadata.sqlite"), "no field 'files.metadata.sqlite'"),
+    "an extra entry": (lambda m: m["files"].update({"x.bin": {"sha256": "0", "bytes": 0}}),
+                       "manifest lists 'x.bin', which is no file of this format"),
+    "entry without checksum": (lambda m: m["files"]["vectors.faiss"].pop("sha256"),
+                               "no field 'files.vectors.faiss.sha256'"),
+    "no dim": (lambda m: m.pop("dim"), "manifest has no field 'dim'"),
+    "no backend": (lambda m: m.pop("backend"), "manifest has no field 'backend'"),
+    "backend without name": (lambda m: m["backend"].pop("backend"), "no field 'backend.backend'"),
+    "dim as text": (lambda m: m.update(dim="384"), "field 'dim' must be an integer, not \"384\""),
+    "dim as boolean": (lambda m: m.update(dim=True), "field 'dim' must be an integer, not true"),
+    "dim zero": (lambda m: m.update(dim=0), "field 'dim' must be positive"),
+    "count as text": (lambda m: m["counts"].update(vectors="many"), "field 'counts.vectors' must be an integer"),
+    "files as a list": (lambda m: m.update(files=[]), "field 'files' must be an object, not []"),
+    "bytes as text": (lambda m: m["files"]["vectors.faiss"].update(bytes="1"),
+                      "field 'files.vectors.faiss.bytes' must be an integer"),
+    "unknown vector type": (lambda m: m.update(vector_type="float64"), "'vector_type' is 'float64', not one of"),
+    "no build date": (lambda m: m["build"].pop("date"), "manifest has no field 'build.date'"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_MANIFESTS))
+def test_manifest_that_fails_its_schema_is_refused_in_one_line(copy_of: Path, capsys, case: str):
+    edit, message = BAD_MANIFESTS[case]
+    _edit_manifest(copy_of, edit)
+    _fails(copy_of, capsys, message)
+    with pytest.raises(IndexFolderError, match="manifest"):
+        IndexFolder(copy_of, check=False)  # the schema is checked even without the checksums
+
+
+def test_manifest_that_is_no_object_is_refused(copy_of: Path, capsys):
+    (copy_of / "manifest.json").write_text("[1, 2]")
+    _fails(copy_of, capsys, "manifest is not a JSON object")
+
+
+def test_vectors_that_disagree_with_the_manifest_are_refused(copy_of: Path):
+    _edit_manifest(copy_of, lambda m: m["counts"].update(vectors=m["counts"]["vectors"] + 1))
+    with pytest.raises(IndexFolderError, match=r"vectors.faiss holds \d+ x 32 vectors, the manifest says"):
+        IndexFolder(copy_of)
+
+
 def test_manifest_records_what_the_issue_asks(tiny_index: Path):
     manifest = verify(tiny_index)
     for field in ("format_version", "backend", "dim", "metric", "vector_type", "corpus", "counts", "build", "files"):
@@ -72,12 +122,12 @@ def test_manifest_records_what_the_issue_asks(tiny_index: Path):
 
 
 def test_word_tags_and_derived_view(tiny_index: Path):
-    index = IndexFolder(tiny_index)
-    tags = index.word_tags("said")
+    opened = IndexFolder(tiny_index)
+    tags = opened.word_tags("said")
     assert tags[0][:2] == ("say", "VERB")
-    half = index.derived(lambda v: v[:, : v.shape[1] // 2], "half")
-    assert half.dim == index.dim // 2 and half.name == "half"
-    group = index.groups[("say", "VERB")]
+    half = opened.derived(lambda v: v[:, : v.shape[1] // 2], "half")
+    assert half.dim == opened.dim // 2 and half.name == "half"
+    group = opened.groups[("say", "VERB")]
     assert np.allclose(np.linalg.norm(half.group_vectors(group), axis=1), 1.0, atol=1e-5)
 
 

@@ -1,4 +1,4 @@
-"""2D picture of a query among its neighbours: PCA over the query vector and the neighbours' vectors."""
+"""2D picture of a query among its neighbors: PCA over the query vector and the neighbors' vectors."""
 
 from __future__ import annotations
 
@@ -31,8 +31,7 @@ def project(disambiguator: Disambiguator, answer: Answer, query_vector: np.ndarr
             pos_filter: bool) -> dict[str, list]:
     """{"query": [x, y], "neighbors": [[x, y], ...]} in the order of `answer.neighbors`."""
     groups = disambiguator.groups_for(answer.lemma, answer.pos, pos_filter)
-    wanted = sorted({n.instance_id for n in answer.neighbors})
-    ids = disambiguator.folder.ids_of_instances(wanted, groups)
+    ids = disambiguator.folder.ids_of_instances((n.instance_id for n in answer.neighbors), groups)
     neighbors = disambiguator.folder.vectors([ids[n.instance_id] for n in answer.neighbors])
     points = pca_2d(np.vstack([query_vector.reshape(1, -1), neighbors]))
     rounded = [[round(float(x), 4), round(float(y), 4)] for x, y in points]
