@@ -91,15 +91,20 @@ class SenseInventory:
                 self._by_key[key] = None
         return self._by_key[key]
 
-    def lemmatise(self, word: str, pos: str) -> str | None:
-        """The WordNet base form of an inflected word for a POS (e.g. 'banks', NOUN -> 'bank'), or None."""
+    def base_forms(self, word: str, pos: str) -> tuple[str, ...]:
+        """Every WordNet base form of a word for a POS (e.g. 'found', VERB -> ('found', 'find'))."""
         wn_pos = UPOS_TO_WN.get(pos)
         if wn_pos is None:
-            return None
+            return ()
         form = normalise_lemma(word)
         bases = self.wn._morphy(form, wn_pos)
         if not bases and wn_pos == "a":
             bases = self.wn._morphy(form, "s")
+        return tuple(bases)
+
+    def lemmatise(self, word: str, pos: str) -> str | None:
+        """The WordNet base form of an inflected word for a POS (e.g. 'banks', NOUN -> 'bank'), or None."""
+        bases = self.base_forms(word, pos)
         return min(bases, key=len) if bases else None
 
     def known_pos(self, lemma: str) -> list[str]:
