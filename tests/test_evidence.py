@@ -103,6 +103,14 @@ def test_gloss_context_is_lemma_synonyms_gloss() -> None:
     assert [s.text for s in lone] == ["bank - a long ridge or pile", "A - the 1st letter of the Roman alphabet"]
 
 
+def test_ambiguous_only_leaves_out_lemmas_with_one_sense() -> None:
+    plant = wordnet_glosses(_synsets("plant.n.01"), ambiguous_only=True)  # industrial_plant: one sense
+    assert [s.id for s in plant] == ["wn.gloss.plant%1:06:01::", "wn.gloss.works%1:06:02::"]
+    (coin,) = wordnet_examples(_synsets("savings_bank.n.02"), ambiguous_only=True)  # coin_bank: one sense
+    assert _targets([coin]) == [(coin.id, "bank", "bank", "NOUN", ("bank%1:06:01::",))]
+    assert coin.words == ["the", "coin", "bank", "was", "empty"]
+
+
 def test_order_is_deterministic() -> None:
     synsets = wordnet().synsets("run")
     assert list(wordnet_examples(synsets)) == list(wordnet_examples(synsets))
@@ -143,3 +151,5 @@ def test_all_of_wordnet() -> None:
     assert examples.examples_with_span > 47_000 and examples.senses_with_example > 39_000
     assert glosses.records == glosses.sentences == 206_949
     assert len(ids) == examples.sentences + examples.records + glosses.sentences + glosses.records
+    ambiguous = EvidenceCounts()
+    assert sum(1 for _ in evidence_sentences("wordnet-glosses", ambiguous, ambiguous_only=True)) == 78_560

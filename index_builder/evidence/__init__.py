@@ -35,14 +35,17 @@ def parse_sources(text: str) -> tuple[str, ...]:
     return names
 
 
-def evidence_sentences(source: str, counts: EvidenceCounts | None = None) -> Iterator[Sentence]:
-    """The labelled contexts of one source in a fixed order; `counts` (if given) is filled as they stream."""
+def evidence_sentences(
+    source: str, counts: EvidenceCounts | None = None, ambiguous_only: bool = False
+) -> Iterator[Sentence]:
+    """The labelled contexts of one source in a fixed order; `counts` (if given) is filled as they stream.
+    `ambiguous_only` keeps WordNet's senses of lemmas with several senses in their POS (SemCor stays whole)."""
     if source == "semcor":
         return _counted(read_corpus(*semcor_paths()), counts if counts is not None else EvidenceCounts())
     if source == "wordnet-examples":
-        return wordnet_examples(counts=counts)
+        return wordnet_examples(counts=counts, ambiguous_only=ambiguous_only)
     if source == "wordnet-glosses":
-        return wordnet_glosses(counts=counts)
+        return wordnet_glosses(counts=counts, ambiguous_only=ambiguous_only)
     raise EvidenceError(f"unknown evidence source {source!r}; choose from {', '.join(SOURCES)}")
 
 

@@ -64,12 +64,11 @@ class _Matcher:
             found = self._bases[key] = frozenset(bases)
         return found
 
-    def spans(self, words: list[str], synset: Synset) -> list[_Span]:
+    def spans(self, words: list[str], lemmas: list[Lemma], pos: str) -> list[_Span]:
         """The first occurrence of each lemma, overlaps resolved in favor of the longer lemma, in text order."""
-        pos = WN_TO_UPOS[synset.pos()]
         forms = [self.forms(w, pos) for w in words]
         found = []
-        for lemma in senses(synset):
+        for lemma in lemmas:
             target = [w.lower() for w in tokenise(lemma.name().replace("_", " "))]
             n = len(target)
             start = next((s for s in range(len(words) - n + 1)
@@ -92,6 +91,16 @@ def senses(synset: Synset) -> list[Lemma]:
     for lemma in synset.lemmas():
         first.setdefault(lemma.key(), lemma)
     return list(first.values())
+
+
+def targets(synset: Synset, inventory: SenseInventory, ambiguous_only: bool) -> list[Lemma]:
+    """The senses of a synset to label: all, or only those whose lemma has several senses in its POS (a
+    lemma with one sense needs no vector to be disambiguated)."""
+    found = senses(synset)
+    if not ambiguous_only:
+        return found
+    pos = WN_TO_UPOS[synset.pos()]
+    return [lemma for lemma in found if len({sense.key for sense in inventory.senses(lemma.name(), pos)}) > 1]
 
 
 def _target(text: str, lemma: Lemma) -> Token:
@@ -125,26 +134,24 @@ def example_sentence(sentence_id: str, words: list[str], spans: list[_Span], doc
     return Sentence(sentence_id, doc_id, tuple(tokens), tuple(instances))
 
 
-def all_synsets(inventory: SenseInventory) -> Iterator[Synset]:
-    """Every synset in WordNet's file order (POS, then offset): deterministic."""
-    return inventory.wn.all_synsets()
-
-
 def wordnet_examples(
     synsets: Iterable[Synset] | None = None,
     counts: EvidenceCounts | None = None,
+    ambiguous_only: bool = False,
     inventory: SenseInventory | None = None,
 ) -> Iterator[Sentence]:
     """Usage examples that contain a lemma of their synset, one instance per lemma found, labelled with
-    that lemma's sense key; ids `wn.ex.<synset>.<n>` (n: the example's place in the synset)."""
+    that lemma's sense key; ids `wn.ex.<synset>.<n>` (n: the example's place in the synset). Synsets
+    default to all of WordNet in its file order (POS, then offset)."""
     inventory = inventory or SenseInventory()
     counts = counts if counts is not None else EvidenceCounts()
     matcher = _Matcher(inventory)
-    for synset in all_synsets(inventory) if synsets is None else synsets:
+    for synset in inventory.wn.all_synsets() if synsets is None else synsets:
         labelled: set[str] = set()
+        lemmas, pos = targets(synset, inventory, ambiguous_only), WN_TO_UPOS[synset.pos()]
         for n, example in enumerate(synset.examples()):
             words = tokenise(example)
-            spans = matcher.spans(words, synset)
+            spans = matcher.spans(words, lemmas, pos)
             if not spans:
                 counts.examples_without_span += 1
                 continue
@@ -170,13 +177,15 @@ def gloss_sentence(lemma: Lemma) -> Sentence:
 def wordnet_glosses(
     synsets: Iterable[Synset] | None = None,
     counts: EvidenceCounts | None = None,
+    ambiguous_only: bool = False,
     inventory: SenseInventory | None = None,
 ) -> Iterator[Sentence]:
-    """One gloss context per sense (lemma in synset); ids `wn.gloss.<sense key>`."""
+    """One gloss context per sense (lemma in synset); ids `wn.gloss.<sense key>`; synsets as in
+    `wordnet_examples`."""
     inventory = inventory or SenseInventory()
     counts = counts if counts is not None else EvidenceCounts()
-    for synset in all_synsets(inventory) if synsets is None else synsets:
-        for lemma in senses(synset):
+    for synset in inventory.wn.all_synsets() if synsets is None else synsets:
+        for lemma in targets(synset, inventory, ambiguous_only):
             counts.sentences += 1
             counts.records += 1
             yield gloss_sentence(lemma)
