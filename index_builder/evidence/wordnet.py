@@ -116,7 +116,7 @@ def _instance(sentence_id: str, n: int, position: int, lemma: Lemma) -> Instance
     return Instance(f"{sentence_id}.t{n:03d}", position, normalise_lemma(lemma.name()), upos, (lemma.key(),))
 
 
-def example_sentence(sentence_id: str, words: list[str], spans: list[_Span], doc_id: str) -> Sentence:
+def _example_sentence(sentence_id: str, words: list[str], spans: list[_Span], doc_id: str) -> Sentence:
     """One example with each span merged into one target token (a multi-word lemma keeps its spaces)."""
     tokens: list[Token] = []
     instances: list[Instance] = []
@@ -156,7 +156,7 @@ def wordnet_examples(
                 counts.examples_without_span += 1
                 continue
             counts.examples_with_span += 1
-            sentence = example_sentence(f"{EXAMPLE_PREFIX}{synset.name()}.{n}", words, spans, synset.name())
+            sentence = _example_sentence(f"{EXAMPLE_PREFIX}{synset.name()}.{n}", words, spans, synset.name())
             labelled.update(key for instance in sentence.instances for key in instance.keys)
             counts.sentences += 1
             counts.records += len(sentence.instances)
