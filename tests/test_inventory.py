@@ -44,6 +44,8 @@ def test_lemmatise():
     assert inv.lemmatise("running", "VERB") == "run"
     assert inv.lemmatise("qwxzy", "NOUN") is None
     assert inv.lemmatise("the", "DET") is None
+    assert set(inv.base_forms("found", "VERB")) == {"found", "find"} and inv.lemmatise("found", "VERB") == "find"
+    assert inv.base_forms("the", "DET") == () and inv.base_forms("qwxzy", "NOUN") == ()
 
 
 def test_known_pos():
