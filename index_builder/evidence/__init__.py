@@ -1,0 +1,65 @@
+"""Sources of labelled contexts for the index, all as `corpus.Sentence` records whose ids never clash:
+SemCor (the shipped corpus), WordNet's usage examples and WordNet's glosses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from index_builder.corpus import Sentence, read_corpus
+from index_builder.errors import WsdError
+from index_builder.evidence.wordnet import (
+    EXAMPLE_PREFIX,
+    GLOSS_PREFIX,
+    EvidenceCounts,
+    wordnet_examples,
+    wordnet_glosses,
+)
+from index_builder.paths import semcor_paths
+
+SOURCES = ("semcor", "wordnet-examples", "wordnet-glosses")
+
+__all__ = ["SOURCES", "EvidenceCounts", "EvidenceError", "evidence_sentences", "parse_sources", "source_of"]
+
+
+class EvidenceError(WsdError):
+    """An unknown evidence source."""
+
+
+def parse_sources(text: str) -> tuple[str, ...]:
+    """"semcor,wordnet-glosses" -> ("semcor", "wordnet-glosses"), each known and named once."""
+    names = tuple(dict.fromkeys(name.strip() for name in text.split(",") if name.strip()))
+    unknown = [name for name in names if name not in SOURCES]
+    if unknown or not names:
+        raise EvidenceError(f"unknown evidence source(s) {', '.join(unknown) or repr(text)}; "
+                            f"choose from {', '.join(SOURCES)}")
+    return names
+
+
+def evidence_sentences(
+    source: str, counts: EvidenceCounts | None = None, ambiguous_only: bool = False
+) -> Iterator[Sentence]:
+    """The labelled contexts of one source in a fixed order; `counts` (if given) is filled as they stream.
+    `ambiguous_only` keeps WordNet's senses of lemmas with several senses in their POS (SemCor stays whole)."""
+    if source == "semcor":
+        return _counted(read_corpus(*semcor_paths()), counts if counts is not None else EvidenceCounts())
+    if source == "wordnet-examples":
+        return wordnet_examples(counts=counts, ambiguous_only=ambiguous_only)
+    if source == "wordnet-glosses":
+        return wordnet_glosses(counts=counts, ambiguous_only=ambiguous_only)
+    raise EvidenceError(f"unknown evidence source {source!r}; choose from {', '.join(SOURCES)}")
+
+
+def _counted(sentences: Iterator[Sentence], counts: EvidenceCounts) -> Iterator[Sentence]:
+    for sentence in sentences:
+        counts.sentences += 1
+        counts.records += len(sentence.instances)
+        yield sentence
+
+
+def source_of(context_id: str) -> str:
+    """The source of a sentence or instance id."""
+    if context_id.startswith(EXAMPLE_PREFIX):
+        return "wordnet-examples"
+    if context_id.startswith(GLOSS_PREFIX):
+        return "wordnet-glosses"
+    return "semcor"
