@@ -25,9 +25,17 @@ def build_missing_index(folder: Path, options: dict[str, Any]) -> None:
     build_index(create_backend("bert", **options), BuildSettings(*semcor_paths(), out=folder), progress=True)
 
 
-def load_indexes(folders: list[Path], settings: Settings | None = None, build_missing: bool = False,
+def index_settings(folder: IndexFolder, overrides: dict[str, Any]) -> Settings:
+    """An index's decision settings: those tuned for it (`wsd bench --tune`) or the defaults, then the
+    caller's overrides."""
+    tuned = folder.tuned["settings"] if folder.tuned else {}
+    return Settings(**{**tuned, **overrides})
+
+
+def load_indexes(folders: list[Path], overrides: dict[str, Any] | None = None, build_missing: bool = False,
                  options: dict[str, Any] | None = None) -> dict[str, Disambiguator]:
-    """Verified indexes by name, each with its own backend (shared between identical specs).
+    """Verified indexes by name, each with its own backend (shared between identical specs) and its own
+    settings (tuned, else defaults; `overrides` win).
 
     Raises IndexFolderError with a one-line message for a missing, altered or duplicate index."""
     options = options or {}
@@ -51,5 +59,6 @@ def load_indexes(folders: list[Path], settings: Settings | None = None, build_mi
         key = json.dumps(spec, sort_keys=True)
         if key not in backends:
             backends[key] = create_backend(**spec)
+        settings = index_settings(index, overrides or {})
         loaded[index.name] = Disambiguator(index, backend=backends[key], settings=settings)
     return loaded

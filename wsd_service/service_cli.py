@@ -6,7 +6,6 @@ import argparse
 import json
 import logging
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +17,9 @@ from wsd_service.settings import DEFAULT_INDEX, Limits, Mode, Settings, VoteRule
 log = logging.getLogger(__name__)
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    overrides = {f: getattr(args, f) for f in ("k", "vote", "mode") if getattr(args, f, None) is not None}
-    return replace(Settings(), **overrides)
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The decision settings given on the command line (the others come from the index or the defaults)."""
+    return {f: getattr(args, f) for f in ("k", "vote", "mode", "prior") if getattr(args, f, None) is not None}
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -31,7 +30,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     folders = args.index or [DEFAULT_INDEX]
     try:
-        disambiguators = load_indexes(folders, _settings(args), args.build_missing, backend_options(args))
+        disambiguators = load_indexes(folders, _overrides(args), args.build_missing, backend_options(args))
     except WsdError as err:
         raise WsdError(f"refusing to start: {err}") from err
     limits = Limits(max_text_chars=args.max_text_chars, max_batch_items=args.max_batch_items)
@@ -101,7 +100,7 @@ def cmd_query(args: argparse.Namespace) -> int:
                                       lemma=args.lemma, pos=args.pos, k=args.k, vote=args.vote, mode=args.mode)
     except ValidationError as err:
         raise WsdError(describe_validation(err.errors())[1]) from None
-    disambiguators = load_indexes([args.index], options=backend_options(args))
+    disambiguators = load_indexes([args.index], _overrides(args), options=backend_options(args))
     answer = Service(disambiguators).disambiguate([request])[0].model_dump(mode="json")
     print(json.dumps(answer, indent=2, ensure_ascii=False) if args.json else format_answer(answer, args.sentence))
     return 0
@@ -109,11 +108,14 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 def _decision_arguments(parser: argparse.ArgumentParser) -> None:
     defaults = Settings()
-    parser.add_argument("--k", type=int, help=f"neighbors that vote (default {defaults.k})")
+    parser.add_argument("--k", type=int, help=f"neighbors that vote (default: the index's tuned k, else {defaults.k})")
     parser.add_argument("--vote", type=VoteRule, choices=list(VoteRule),
-                        help=f"vote rule (default {defaults.vote}; chosen on SemEval-2007)")
+                        help=f"vote rule (default: the index's tuned rule, else {defaults.vote})")
     parser.add_argument("--mode", type=Mode, choices=list(Mode),
-                        help=f"kNN vote or nearest sense centroid (default {defaults.mode})")
+                        help=f"kNN vote, nearest sense centroid or nearest sense vector (default: the index's "
+                        f"tuned mode, else {defaults.mode})")
+    parser.add_argument("--prior", type=float, help=f"weight of the senses' training frequency (default: the "
+                        f"index's tuned weight, else {defaults.prior})")
 
 
 def add_service_parsers(sub: argparse._SubParsersAction) -> None:

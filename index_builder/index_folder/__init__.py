@@ -16,6 +16,7 @@ from index_builder.index_folder.format import (
 )
 from index_builder.index_folder.publish import publish, refuse_non_index, staging_folder, write_atomic
 from index_builder.index_folder.reader import IndexFolder
+from index_builder.index_folder.tuned import write_tuned
 from index_builder.index_folder.verify import read_manifest, verify
 from index_builder.index_folder.writer import GroupRecords, IndexWriter
 
@@ -39,4 +40,5 @@ __all__ = [
     "staging_folder",
     "verify",
     "write_atomic",
+    "write_tuned",
 ]

@@ -7,6 +7,7 @@ vectors.faiss     one FAISS index of all training vectors, L2-normalised (inner 
 metadata.sqlite   per vector: sense keys, lemma, POS, sentence id, character span of the target;
                   the sentence texts; the groups with their id range and sense counts; how often
                   each lower-cased word form carries each (lemma, POS) in the corpus (all tokens)
+tuned.json        (optional) the decision settings chosen for this index on the development set, and how
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 METADATA = "metadata.sqlite"
-DATA_FILES = (VECTORS, METADATA)  # every file the manifest lists, no more, no fewer
+TUNED = "tuned.json"
+DATA_FILES = (VECTORS, METADATA)  # every file the manifest lists, no fewer
+OPTIONAL_FILES = (TUNED,)  # listed, with their checksums, once they are written
 VECTOR_TYPES = ("float32", "float16", "int8")  # float32 = exact; the others are FAISS scalar quantisers
 QUANTISERS = {"float16": "QT_fp16", "int8": "QT_8bit"}
 METRIC = "cosine (inner product of L2-normalised vectors)"

@@ -23,6 +23,7 @@ from index_builder.index_folder.format import (
     WordTag,
     normalise_rows,
 )
+from index_builder.index_folder.tuned import read_tuned
 from index_builder.index_folder.verify import read_manifest, verify
 
 
@@ -58,6 +59,11 @@ class IndexFolder:
     @property
     def backend_spec(self) -> dict[str, Any]:
         return dict(self.manifest["backend"])
+
+    @cached_property
+    def tuned(self) -> dict[str, Any] | None:
+        """The decision settings chosen for this index (`wsd bench --tune`) and how, or None."""
+        return read_tuned(self.path, self.manifest)
 
     @property
     def size(self) -> int:

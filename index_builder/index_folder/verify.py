@@ -13,6 +13,7 @@ from index_builder.index_folder.format import (
     DATA_FILES,
     FORMAT_VERSION,
     MANIFEST,
+    OPTIONAL_FILES,
     VECTOR_TYPES,
     IndexFolderError,
     sha256_file,
@@ -81,8 +82,9 @@ def check_manifest(manifest: Any, where: Path) -> None:
         raise IndexFolderError(f"{where}: manifest field 'dim' must be positive, not {manifest['dim']}")
     _check_fields(where, "files.", manifest["files"], {name: _FILE_ENTRY for name in DATA_FILES})
     for name in manifest["files"]:
-        if name not in DATA_FILES:
+        if name not in DATA_FILES + OPTIONAL_FILES:
             raise IndexFolderError(f"{where}: manifest lists {name!r}, which is no file of this format")
+        _check_fields(where, f"files.{name}.", manifest["files"][name], _FILE_ENTRY)
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
@@ -104,7 +106,10 @@ def verify(folder: str | Path) -> dict[str, Any]:
     """Check the manifest and every data file against its size and checksum; return the manifest or raise."""
     folder = Path(folder)
     manifest = read_manifest(folder)
-    for name in DATA_FILES:
+    for name in OPTIONAL_FILES:
+        if (folder / name).exists() and name not in manifest["files"]:
+            raise IndexFolderError(f"{folder}: file {name} is not in the manifest (added by hand?)")
+    for name in manifest["files"]:
         expected = manifest["files"][name]
         path = folder / name
         if not path.is_file():

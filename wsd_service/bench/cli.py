@@ -92,7 +92,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     if not args.index and not args.system:
         args.system = list(BASELINES)
-    systems = _baseline_systems(args.system or []) + _knn_systems(args)
+    knn = _knn_systems(args)
+    systems = _baseline_systems(args.system or []) + knn
     results = evaluate(systems, args.datasets, args.predictions)
     print(format_table(results, args.datasets))
     print()
@@ -109,6 +110,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
         plot_results(results, args.datasets, args.plot)
         print(f"wrote {args.plot}")
+    if args.tune:
+        from wsd_service.bench.tuning import tune
+
+        print("\n".join(tune(knn, results)))
     return 0
 
 
@@ -149,6 +154,9 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
     bench.add_argument("--layers", type=lambda t: t.split(";"), metavar="SPEC;SPEC",
                        help="layer sweep over an index built with --combine concat: semicolon-separated views, "
                        "each comma-separated layers summed, e.g. '6;5;4;3,4,5,6'")
+    bench.add_argument("--tune", action="store_true",
+                       help="write each --index's best setting on semeval2007 into its folder (tuned.json); "
+                       "wsd serve and wsd query then use it unless a flag or request says otherwise")
     bench.add_argument("--json", type=Path, metavar="PATH", help="also write the results as JSON")
     bench.add_argument("--plot", type=Path, metavar="PATH", help="also draw F1 per dataset and F1 against k (PNG)")
     bench.add_argument(
