@@ -50,3 +50,19 @@ def test_known_pos():
     inv = SenseInventory()
     assert inv.known_pos("bank")[0] == "NOUN"
     assert set(inv.known_pos("bank")) == {"NOUN", "VERB"}
+
+
+def test_is_sense_key_agrees_with_the_inventory():
+    import gzip
+    from itertools import islice
+
+    from index_builder.inventory import is_sense_key
+    from index_builder.paths import semcor_paths
+
+    with gzip.open(semcor_paths()[1], "rt") as handle:
+        keys = [key for line in islice(handle, 0, None, 300) for key in line.split()[1:]]
+    odd = ["bank", "bank%1:17:01", "bank%1:17:01::x", "Bank%1:17:01::", "bank%9:99:99::", "zzzq%1:17:01::", ""]
+    inv = SenseInventory()
+    for key in keys + odd:
+        assert is_sense_key(key) == (inv.sense(key) is not None), key
+    assert sum(map(is_sense_key, odd)) == 1  # only the upper-case spelling of a real key
