@@ -6,7 +6,7 @@
 1. bare: the backend's `embed()` alone over the annotated sentences, in the batches the builder uses
    (by length within each shard), timed in this process;
 2. build: `build_index` over the same corpus with the same loaded backend, in this process: wall time and
-   sentences/s, so the builder's own cost (corpus pass, shards, assembly, checksums) shows as build/bare;
+   sentences/s, so the builder's own cost (corpus check, shards, assembly, checksums) shows as build/bare;
    then the process's peak RSS (model + build);
 3. size of the folder in float32 and as `index-builder compact` float16 / int8 copies;
 4. the compact forms' effect on accuracy: F1 on ALL with the service defaults, side by side.
@@ -31,6 +31,8 @@ from index_builder.build import BuildSettings, build_index
 from index_builder.corpus import read_corpus
 from index_builder.index_folder import IndexFolder
 from index_builder.paths import semcor_paths
+from index_builder.shards import plan_shards
+from index_builder.validate import validate_corpus
 from wsd_service.bench.runner import KnnSystem, QueryVectors, evaluate
 from wsd_service.disambiguator import Disambiguator, Settings
 
@@ -44,7 +46,8 @@ def bare_rate(backend: EmbeddingBackend, limit_docs: int | None, shard: int, bat
     backend.embed([["warm", "up"]])
     stream = read_corpus(*semcor_paths(), limit_docs=limit_docs)
     seconds, sentences = 0.0, 0
-    while chunk := list(islice(stream, shard)):
+    for plan in plan_shards(validate_corpus(*semcor_paths(), limit_docs, shard).pieces, shard, {}):
+        chunk = list(islice(stream, plan.sentences))
         sentences += len(chunk)
         annotated = sorted((s.words for s in chunk if s.instances), key=len)
         start = time.perf_counter()
@@ -91,7 +94,7 @@ def main() -> None:
     print(f"\nbackend {args.backend}, {sentences} sentences ({'all' if not args.limit_docs else args.limit_docs} docs)")
     print(f"bare backend embed : {bare_seconds:8.1f} s  {sentences / bare_seconds:7.1f} sent/s")
     print(f"index-builder build: {build_seconds:8.1f} s  {sentences / build_seconds:7.1f} sent/s  "
-          f"(build/bare = {build_seconds / bare_seconds:.3f}: corpus pass, shards, assembly, checksums)")
+          f"(build/bare = {build_seconds / bare_seconds:.3f}: corpus check, shards, assembly, checksums)")
     print(f"process peak RSS   : {peak_mb:8.0f} MB (model + bare run + build)")
     print("vector type  folder MB  F1 on ALL (service defaults)")
     for vector_type, size in sizes.items():

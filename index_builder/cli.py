@@ -37,19 +37,31 @@ def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from index_builder.backends import create_backend
-    from index_builder.build import BuildSettings, IndexBuildError, build_index
+    from index_builder.build import BuildSettings, IndexBuildError, build_index, check_corpus
 
     corpus, keys = args.corpus, args.keys
     if (corpus is None) != (keys is None):
         raise IndexBuildError("--corpus and --keys go together")
     if corpus is None:
         corpus, keys = semcor_paths()
-    backend = create_backend(args.backend, **backend_options(args))
     settings = BuildSettings(corpus=corpus, keys=keys, out=args.out, limit_docs=args.limit_docs,
                              vector_type=args.vector_type, shard_sentences=args.shard_sentences, name=args.name)
-    out = build_index(backend, settings, progress=not args.quiet)
+    checked = check_corpus(settings)  # before torch and the model load: a bad corpus is refused in seconds
+    from index_builder.backends import create_backend
+
+    backend = create_backend(args.backend, **backend_options(args))
+    out = build_index(backend, settings, progress=not args.quiet, fresh=args.fresh,
+                      keep_shards=args.keep_shards, checked=checked)
     print(f"index written to {out}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from index_builder.validate import validate_corpus
+
+    summary = validate_corpus(args.corpus, args.keys, args.limit_docs)
+    print(f"{args.corpus}: OK, {summary.documents} documents, {summary.sentences} sentences, "
+          f"{summary.instances} instances, every key in WordNet 3.0")
     return 0
 
 
@@ -90,7 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     build = sub.add_parser("build", help="build an index folder", description=(
         "Build an index folder. Example: index-builder build --backend bert --out indexes/bert-minilm. "
-        "A killed build resumes when run again with the same settings; --out is replaced only when done."))
+        "The corpus is checked first; one with problems is refused with all of them before anything is "
+        "embedded. Shards of embedded documents are kept until the build is done (or longer, with "
+        "--keep-shards): run again after a killed build, or on a corrected or extended corpus, and the "
+        "unchanged shards are reused. --out is replaced only when done."))
     build.add_argument("--backend", required=True, help="bert | flair | elmo")
     build.add_argument("--out", required=True, type=Path, help="index folder to write")
     build.add_argument("--corpus", type=Path, help="corpus *.data.xml[.gz] (default: the shipped SemCor)")
@@ -98,7 +113,13 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--limit-docs", type=int, help="keep only the first N documents (quick runs)")
     build.add_argument("--vector-type", default="float32", choices=VECTOR_TYPES,
                        help="float32 = exact; float16 / int8 = FAISS scalar quantisation (smaller)")
-    build.add_argument("--shard-sentences", type=int, default=2000, help="sentences per checkpointed shard")
+    build.add_argument("--shard-sentences", type=int, default=2000,
+                       help="at most this many sentences per checkpointed shard (whole documents)")
+    build.add_argument("--keep-shards", action="store_true",
+                       help="keep the embedded shards after the build (about the index's size on disk), so "
+                       "that a later build of a corrected or extended corpus embeds only what changed")
+    build.add_argument("--fresh", action="store_true",
+                       help="discard the shards of earlier runs instead of reusing the unchanged ones")
     build.add_argument("--name", help="index name shown by the service (default: the folder name)")
     build.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     add_backend_arguments(build)
@@ -112,6 +133,15 @@ def build_parser() -> argparse.ArgumentParser:
     compact.add_argument("--out", required=True, type=Path, help="the compact index folder to write")
     compact.add_argument("--vector-type", required=True, choices=[t for t in VECTOR_TYPES if t != "float32"])
     compact.set_defaults(func=cmd_compact)
+
+    check = sub.add_parser("check", help="check a corpus and its keys without building",
+                           description="The corpus pass a build starts with: well-formed XML, unique ids, "
+                           "every instance with lemma, POS and sense keys WordNet 3.0 knows, no empty "
+                           "sentence. Lists every problem with file:line.")
+    check.add_argument("--corpus", required=True, type=Path, help="corpus *.data.xml[.gz]")
+    check.add_argument("--keys", required=True, type=Path, help="gold keys *.gold.key.txt[.gz]")
+    check.add_argument("--limit-docs", type=int, help="check only the first N documents")
+    check.set_defaults(func=cmd_check)
 
     info = sub.add_parser("info", help="summarise an index folder and verify its checksums")
     info.add_argument("folder", type=Path)

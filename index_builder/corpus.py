@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, NamedTuple
 
 from index_builder.errors import WsdError
 
@@ -62,31 +62,47 @@ class Sentence:
         return spans
 
 
+def open_bytes(path: Path) -> IO[bytes]:
+    """A byte stream over a plain or gzipped file; the caller closes it (`with`)."""
+    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
+
+
 def open_text(path: Path) -> IO[str]:
     """A UTF-8 text stream over a plain or gzipped file; the caller closes it (`with`)."""
-    raw = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")  # noqa: SIM115
-    return io.TextIOWrapper(raw, encoding="utf-8")
+    return io.TextIOWrapper(open_bytes(path), encoding="utf-8")
+
+
+class KeyLine(NamedTuple):
+    """One non-empty line of a key file: `instance_id key [key ...]` (keys may be empty: a problem)."""
+
+    line: int
+    instance_id: str
+    keys: tuple[str, ...]
+
+
+def key_lines(path: Path) -> Iterator[KeyLine]:
+    """The non-empty lines of a key file, as read; CorpusError if the file is missing or unreadable."""
+    if not path.is_file():
+        raise CorpusError(f"{path}: key file not found")
+    try:
+        with open_text(path) as handle:
+            for line_no, line in enumerate(handle, 1):
+                if fields := line.split():
+                    yield KeyLine(line_no, fields[0], tuple(fields[1:]))
+    except (OSError, UnicodeDecodeError, EOFError) as err:
+        raise CorpusError(f"{path}: cannot read key file: {err}") from err
 
 
 def read_keys(path: str | Path) -> dict[str, tuple[str, ...]]:
     """Read a gold key file into {instance_id: keys}."""
     path = Path(path)
-    if not path.is_file():
-        raise CorpusError(f"{path}: key file not found")
     keys: dict[str, tuple[str, ...]] = {}
-    try:
-        with open_text(path) as handle:
-            for line_no, line in enumerate(handle, 1):
-                fields = line.split()
-                if not fields:
-                    continue
-                if len(fields) < 2:
-                    raise CorpusError(f"{path}:{line_no}: instance {fields[0]!r} has no sense key")
-                if fields[0] in keys:
-                    raise CorpusError(f"{path}:{line_no}: instance {fields[0]!r} listed twice")
-                keys[fields[0]] = tuple(fields[1:])
-    except (OSError, UnicodeDecodeError, EOFError) as err:
-        raise CorpusError(f"{path}: cannot read key file: {err}") from err
+    for entry in key_lines(path):
+        if not entry.keys:
+            raise CorpusError(f"{path}:{entry.line}: instance {entry.instance_id!r} has no sense key")
+        if entry.instance_id in keys:
+            raise CorpusError(f"{path}:{entry.line}: instance {entry.instance_id!r} listed twice")
+        keys[entry.instance_id] = entry.keys
     return keys
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -41,6 +42,20 @@ def wordnet() -> WordNetCorpusReader:
 
     wn.ensure_loaded()
     return wn
+
+
+@lru_cache(maxsize=1)
+def sense_keys() -> frozenset[str]:
+    """Every sense key of WordNet 3.0 (its index.sense), read straight from the shipped zip without loading
+    nltk's reader: a fast membership test for a whole corpus's keys, agreeing with `SenseInventory.sense`."""
+    with zipfile.ZipFile(nltk_data_dir() / "corpora" / "wordnet.zip") as archive:
+        lines = archive.read("wordnet/index.sense").decode().splitlines()
+    return frozenset(line.split(" ", 1)[0] for line in lines)
+
+
+def is_sense_key(key: str) -> bool:
+    """Whether WordNet 3.0 knows this sense key (as `SenseInventory().sense(key) is not None`, but fast)."""
+    return key.lower() in sense_keys()
 
 
 def normalise_lemma(lemma: str) -> str:

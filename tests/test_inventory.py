@@ -63,3 +63,19 @@ def test_every_morphological_base_and_wordnet_tag_counts():
     assert inv.tag_count("hope", "VERB") > inv.tag_count("hop", "VERB") > 0
     assert inv.tag_count("bank", "NOUN") == sum(lem.count() for lem in inv.wn.lemmas("bank", "n"))
     assert inv.tag_count("xyzzy", "NOUN") == 0 and inv.tag_count("bank", "DET") == 0
+
+
+def test_is_sense_key_agrees_with_the_inventory():
+    import gzip
+    from itertools import islice
+
+    from index_builder.inventory import is_sense_key
+    from index_builder.paths import semcor_paths
+
+    with gzip.open(semcor_paths()[1], "rt") as handle:
+        keys = [key for line in islice(handle, 0, None, 300) for key in line.split()[1:]]
+    odd = ["bank", "bank%1:17:01", "bank%1:17:01::x", "Bank%1:17:01::", "bank%9:99:99::", "zzzq%1:17:01::", ""]
+    inv = SenseInventory()
+    for key in keys + odd:
+        assert is_sense_key(key) == (inv.sense(key) is not None), key
+    assert sum(map(is_sense_key, odd)) == 1  # only the upper-case spelling of a real key
