@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -63,15 +63,23 @@ class BuildSettings:
     vector_type: str = "float32"
     shard_sentences: int = 2000
     name: str | None = None  # the index's name in the service; default: the folder name
+    extra: tuple[tuple[Path, Path], ...] = ()  # more (corpus, keys) after the first, e.g. WordNet evidence
+
+    @property
+    def corpora(self) -> list[tuple[Path, Path, int | None]]:
+        """Every (corpus, keys, limit_docs) in build order; `limit_docs` cuts the first corpus only."""
+        return [(self.corpus, self.keys, self.limit_docs), *((c, k, None) for c, k in self.extra)]
 
 
 def work_folder(out: Path) -> Path:
     return out.parent / f".{out.name}.work"
 
 
-def check_corpus(settings: BuildSettings) -> CorpusSummary:
-    """The corpus pass of a build, on its own (e.g. before loading a model): CorpusProblems if any."""
-    return validate_corpus(settings.corpus, settings.keys, settings.limit_docs, settings.shard_sentences)
+def check_corpus(settings: BuildSettings) -> list[CorpusSummary]:
+    """The corpus pass of a build, one summary per corpus, on its own (e.g. before loading a model):
+    CorpusProblems if any."""
+    return [validate_corpus(corpus, keys, limit, settings.shard_sentences) for corpus, keys, limit in
+            settings.corpora]
 
 
 def _shards_to_embed(stream: Iterator[Sentence], plans: list[ShardPlan],
@@ -105,7 +113,7 @@ def _prefetched(iterator: Iterator[T]) -> Iterator[T]:
 
 def build_index(backend: EmbeddingBackend, settings: BuildSettings, batch_sentences: int = 32,
                 progress: bool = True, fresh: bool = False, keep_shards: bool = False,
-                checked: CorpusSummary | None = None) -> Path:
+                checked: list[CorpusSummary] | None = None) -> Path:
     """Build the index folder `settings.out`; return its path.
 
     Finished shards of earlier runs are reused (all discarded first when `fresh`); the shards are removed
@@ -117,14 +125,15 @@ def build_index(backend: EmbeddingBackend, settings: BuildSettings, batch_senten
         raise IndexBuildError(f"--shard-sentences must be at least 1, not {settings.shard_sentences}")
     out = settings.out.resolve()
     refuse_non_index(out)
-    summary = checked or check_corpus(settings)
-    if (summary.corpus, summary.keys, summary.limit_docs, summary.piece_sentences) != (
-            settings.corpus, settings.keys, settings.limit_docs, settings.shard_sentences):
+    summaries = checked or check_corpus(settings)
+    if [(s.corpus, s.keys, s.limit_docs, s.piece_sentences) for s in summaries] != [
+            (*corpus, settings.shard_sentences) for corpus in settings.corpora]:
         raise IndexBuildError("the corpus was checked with other settings than this build's")
+    pieces = [piece for summary in summaries for piece in summary.pieces]
     spec = backend.spec()
     salt = {"format": FORMAT_VERSION, "shard_format": SHARD_FORMAT, "backend": spec, "batch": batch_sentences}
-    plans = plan_shards(summary.pieces, settings.shard_sentences, salt)
-    if not plans or not summary.instances:
+    plans = plan_shards(pieces, settings.shard_sentences, salt)
+    if not plans or not sum(summary.instances for summary in summaries):
         raise IndexBuildError(f"{settings.corpus}: no sense-annotated instances to index")
     work = WorkFolder(work_folder(out))
     work.prepare(plans, fresh)
@@ -132,9 +141,9 @@ def build_index(backend: EmbeddingBackend, settings: BuildSettings, batch_senten
     reused = [p for p in plans if p.fingerprint not in todo]
     log.info("%d shards: %d finished earlier and reused (%d sentences), %d to embed", len(plans), len(reused),
              sum(p.sentences for p in reused), len(todo))
-    bar = tqdm(total=summary.sentences, initial=sum(p.sentences for p in reused), unit="sent",
+    bar = tqdm(total=sum(summary.sentences for summary in summaries), initial=sum(p.sentences for p in reused), unit="sent",
                disable=not progress, desc=f"embedding ({spec['backend']})", dynamic_ncols=True)
-    stream = read_corpus(settings.corpus, settings.keys, settings.limit_docs)
+    stream = chain.from_iterable(read_corpus(*corpus) for corpus in settings.corpora)
     for plan, sentences in _prefetched(_shards_to_embed(stream, plans, todo)):
         work.save(plan, *embed_shard(backend, sentences, batch_sentences))
         bar.update(len(sentences))
@@ -145,7 +154,7 @@ def build_index(backend: EmbeddingBackend, settings: BuildSettings, batch_senten
     tmp = writer.finish(
         name=settings.name or settings.out.name,
         backend=spec,
-        corpus={"files": {p.name: sha256_file(p) for p in (settings.corpus, settings.keys)},
+        corpus={"files": {p.name: sha256_file(p) for corpus, keys, _ in settings.corpora for p in (corpus, keys)},
                 "limit_docs": settings.limit_docs},
         build={"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "package_version": __version__},
     )

@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import sys
+from collections import Counter
 from pathlib import Path
 
 from index_builder.errors import WsdError
@@ -44,8 +45,14 @@ def cmd_build(args: argparse.Namespace) -> int:
         raise IndexBuildError("--corpus and --keys go together")
     if corpus is None:
         corpus, keys = semcor_paths()
+    extra: tuple[tuple[Path, Path], ...] = ()
+    if args.evidence:
+        from index_builder.evidence import evidence_corpus, parse_sources
+
+        extra = tuple(evidence_corpus(source) for source in parse_sources(args.evidence) if source != "semcor")
     settings = BuildSettings(corpus=corpus, keys=keys, out=args.out, limit_docs=args.limit_docs,
-                             vector_type=args.vector_type, shard_sentences=args.shard_sentences, name=args.name)
+                             vector_type=args.vector_type, shard_sentences=args.shard_sentences, name=args.name,
+                             extra=extra)
     checked = check_corpus(settings)  # before torch and the model load: a bad corpus is refused in seconds
     from index_builder.backends import create_backend
 
@@ -66,9 +73,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    from index_builder.index_folder import verify
+    from index_builder.evidence import source_of
+    from index_builder.index_folder import IndexFolder, verify
 
     manifest = verify(args.folder)
+    per_source = Counter(source_of(i) for i in IndexFolder(args.folder, check=False).instance_ids())
+    manifest = {**manifest, "per_source": dict(sorted(per_source.items()))}
     if args.json:
         print(json.dumps(manifest, indent=2))
         return 0
@@ -78,6 +88,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"vectors    {counts['vectors']} x {manifest['dim']} {manifest['vector_type']}, {manifest['metric']}")
     print(f"corpus     {counts['sentences']} sentences, {counts['instances']} instances, "
           f"{counts['groups']} (lemma, POS) groups, {counts['lemmas']} lemmas; per POS {counts['per_pos']}")
+    print(f"sources    {', '.join(f'{name} {n}' for name, n in manifest['per_source'].items())} vectors")
     print(f"built      {manifest['build']['date']} with version {manifest['build']['package_version']}")
     print(f"checksums  OK ({len(manifest['files'])} files)")
     return 0
@@ -110,6 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--out", required=True, type=Path, help="index folder to write")
     build.add_argument("--corpus", type=Path, help="corpus *.data.xml[.gz] (default: the shipped SemCor)")
     build.add_argument("--keys", type=Path, help="gold keys *.gold.key.txt[.gz] for --corpus")
+    build.add_argument("--evidence", metavar="SOURCES",
+                       help="WordNet evidence added after the corpus, comma-separated: wordnet-examples (usage "
+                       "examples that contain the lemma), wordnet-glosses (\"lemma - synonyms - gloss\"); senses of "
+                       "ambiguous lemmas only, written once into the cache as a corpus (default: none)")
     build.add_argument("--limit-docs", type=int, help="keep only the first N documents (quick runs)")
     build.add_argument("--vector-type", default="float32", choices=VECTOR_TYPES,
                        help="float32 = exact; float16 / int8 = FAISS scalar quantisation (smaller)")

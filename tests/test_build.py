@@ -225,3 +225,22 @@ def test_out_refuses_to_replace_a_folder_that_is_not_an_index(tmp_path: Path, fa
     with pytest.raises(IndexFolderError, match="not an index folder"):
         build_index(fake_backend, BuildSettings(*small_corpus, out=out), progress=False)
     assert (out / "notes.txt").read_text() == "keep me"
+
+
+def test_evidence_corpora_are_built_after_the_corpus(tmp_path: Path, fake_backend, small_corpus, capsys):
+    from index_builder.cli import main
+    from index_builder.corpus_writer import write_corpus
+    from index_builder.evidence import wordnet_examples
+    from index_builder.inventory import wordnet
+
+    bank = [wordnet().synset("bank.n.01"), wordnet().synset("bank.v.01")]
+    evidence = tmp_path / "wn.data.xml", tmp_path / "wn.gold.key.txt"
+    write_corpus(wordnet_examples(synsets=bank), *evidence, source="wordnet-examples")
+    out = build_index(fake_backend, BuildSettings(*small_corpus, out=tmp_path / "idx", extra=(evidence,)),
+                      progress=False)
+    opened = IndexFolder(out)
+    ids = list(opened.instance_ids())
+    assert {i.split(".")[0] for i in ids} == {"d000", "d001", "wn"} and len(ids) == opened.size
+    assert set(opened.manifest["corpus"]["files"]) == {p.name for p in (*small_corpus, *evidence)}
+    assert main(["info", str(out)]) == 0
+    assert "wordnet-examples" in capsys.readouterr().out

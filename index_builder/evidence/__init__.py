@@ -4,8 +4,10 @@ SemCor (the shipped corpus), WordNet's usage examples and WordNet's glosses."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from index_builder.corpus import Sentence, read_corpus
+from index_builder.corpus_writer import write_corpus
 from index_builder.errors import WsdError
 from index_builder.evidence.wordnet import (
     EXAMPLE_PREFIX,
@@ -14,11 +16,13 @@ from index_builder.evidence.wordnet import (
     wordnet_examples,
     wordnet_glosses,
 )
-from index_builder.paths import semcor_paths
+from index_builder.index_folder import sha256_file
+from index_builder.paths import default_cache_dir, nltk_data_dir, semcor_paths
 
 SOURCES = ("semcor", "wordnet-examples", "wordnet-glosses")
 
-__all__ = ["SOURCES", "EvidenceCounts", "EvidenceError", "evidence_sentences", "parse_sources", "source_of"]
+__all__ = ["SOURCES", "WORDNET_SOURCES", "EvidenceCounts", "EvidenceError", "evidence_corpus", "evidence_sentences",
+           "parse_sources", "source_of"]
 
 
 class EvidenceError(WsdError):
@@ -63,3 +67,22 @@ def source_of(context_id: str) -> str:
     if context_id.startswith(GLOSS_PREFIX):
         return "wordnet-glosses"
     return "semcor"
+
+
+EVIDENCE_VERSION = 1  # bump when the contexts a source yields change: cached corpora are then rebuilt
+WORDNET_SOURCES = ("wordnet-examples", "wordnet-glosses")
+
+
+def evidence_corpus(source: str, cache_dir: Path | None = None) -> tuple[Path, Path]:
+    """(data XML, gold keys) of a WordNet source in the framework's format, written once into the cache
+    (senses of ambiguous lemmas only: a lemma with one sense needs no vector), so the builder checks,
+    shards and reuses it like any corpus."""
+    if source not in WORDNET_SOURCES:
+        raise EvidenceError(f"unknown WordNet evidence source {source!r}; choose from {', '.join(WORDNET_SOURCES)}")
+    folder = (cache_dir or default_cache_dir() / "evidence")
+    stem = f"{source}-v{EVIDENCE_VERSION}-{sha256_file(nltk_data_dir() / 'corpora' / 'wordnet.zip')[:12]}"
+    xml, keys = folder / f"{stem}.data.xml.gz", folder / f"{stem}.gold.key.txt.gz"
+    if not (xml.is_file() and keys.is_file()):
+        folder.mkdir(parents=True, exist_ok=True)
+        write_corpus(evidence_sentences(source, ambiguous_only=True), xml, keys, source=source)
+    return xml, keys

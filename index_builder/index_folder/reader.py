@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -121,6 +121,10 @@ class IndexFolder:
             for vector_id, instance, sentence, lemma, pos, keys, start, end in rows
         }
         return [by_id[int(i)] for i in ids]
+
+    def instance_ids(self) -> Iterator[str]:
+        """The instance id of every vector, by vector id."""
+        return (row[0] for row in self._db.execute("SELECT instance_id FROM vectors ORDER BY id"))
 
     def ids_of_instances(self, instance_ids: Iterable[str], groups: Iterable[Group]) -> dict[str, int]:
         """{instance id: vector id} of the given instances found inside the given groups' id ranges
