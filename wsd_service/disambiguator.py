@@ -62,6 +62,7 @@ class Answer:
     votes: dict[str, float] = field(default_factory=dict)
     candidates: list[Candidate] = field(default_factory=list)
     k_used: int = 0
+    neighbor_ids: list[int] = field(default_factory=list)  # vector ids of the neighbors, nearest first
     propagated: dict[str, Source] = field(default_factory=dict)  # sense mode: senses without own vectors
     message: str | None = None
     vector: np.ndarray | None = field(default=None, repr=False)  # the query's own vector (not serialised)
@@ -219,7 +220,7 @@ class Disambiguator:
             return self._backoff(answer, s)
         ids, sims = self._neighbors(groups, vector, s.k)
         keys = [self.folder.vector_keys[i] for i in ids]
-        answer.k_used = len(ids)
+        answer.k_used, answer.neighbor_ids = len(ids), ids
         counts = train_counts(groups)
         if s.mode == Mode.SENSE:
             answer.votes, answer.propagated = self._sense_scores(lemma, pos, vector)

@@ -7,7 +7,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -16,6 +16,7 @@ from tqdm import tqdm
 
 from index_builder.corpus import Sentence, read_corpus
 from index_builder.errors import WsdError
+from index_builder.evidence import source_of
 from index_builder.index_folder import IndexFolder, normalise_rows
 from index_builder.inventory import normalise_lemma
 from index_builder.paths import eval_paths
@@ -58,6 +59,7 @@ def load_eval_set(name: str) -> EvalSet:
 class Prediction:
     key: str | None  # None = left unanswered
     method: str  # how it was reached, e.g. knn, centroid, backoff, mfs
+    source: str | None = None  # evidence source of the nearest training context (SemCor, WordNet ...)
 
 
 class System(Protocol):
@@ -90,6 +92,7 @@ class Result:
     score: Score
     setting: dict[str, Any] = field(default_factory=dict)
     coverage: dict[str, int] = field(default_factory=dict)
+    sources: dict[str, int] = field(default_factory=dict)  # answers by the source of their nearest context
     per_pos: dict[str, Score] = field(default_factory=dict)
     predictions: str | None = None
 
@@ -106,6 +109,8 @@ class Result:
             "setting": self.setting,
             "coverage": self.coverage,
         }
+        if self.sources:
+            row["sources"] = self.sources
         if self.per_pos:
             row["per_pos"] = {
                 pos: {"P": round(s.precision, 2), "R": round(s.recall, 2), "F1": round(s.f1, 2), "n": s.total}
@@ -119,7 +124,7 @@ class Result:
 def result_from_json(row: dict[str, Any]) -> Result:
     """A result row read back from `--json` output (for redrawing plots)."""
     return Result(row["system"], row["dataset"], Score(row["correct"], row["answered"], row["n"]),
-                  row["setting"], row.get("coverage", {}), predictions=row.get("predictions"))
+                  row["setting"], row.get("coverage", {}), row.get("sources", {}), predictions=row.get("predictions"))
 
 
 def setting_label(setting: dict[str, Any]) -> str:
@@ -145,6 +150,7 @@ def evaluate(
                 score=score(evalset.gold, answers),
                 setting=dict(system.setting),
                 coverage=dict(Counter(p.method if p.key else "unanswered" for p in predictions.values())),
+                sources=dict(Counter(p.source for p in predictions.values() if p.key and p.source)),
                 per_pos=score_by(evalset.gold, answers, evalset.pos),
             )
             if predictions_dir is not None:
@@ -258,8 +264,14 @@ class KnnSystem:
                     vector = normalise_rows(self.transform(vector[None, :]))[0]
                 answer = self.disambiguator.decide(vector, normalise_lemma(instance.lemma), instance.pos,
                                                    self.settings, explain=False)
-                out[instance.id] = Prediction(answer.sense.key if answer.sense else None, answer.method)
+                source = self._sources[answer.neighbor_ids[0]] if answer.neighbor_ids else None
+                out[instance.id] = Prediction(answer.sense.key if answer.sense else None, answer.method, source)
         return out
+
+    @cached_property
+    def _sources(self) -> list[str]:
+        """The evidence source of every training vector, by id."""
+        return [source_of(i) for i in self.disambiguator.folder.instance_ids()]
 
 
 def layer_views(index: IndexFolder, specs: Sequence[str]) -> list[tuple[str, Callable[[np.ndarray], np.ndarray]]]:
