@@ -84,11 +84,11 @@ BAD_MANIFESTS = {
     "dim as text": (lambda m: m.update(dim="384"), "field 'dim' must be an integer, not \"384\""),
     "dim as boolean": (lambda m: m.update(dim=True), "field 'dim' must be an integer, not true"),
     "dim zero": (lambda m: m.update(dim=0), "field 'dim' must be positive"),
-    "count as text": (lambda m: m["counts"].update(vectors="many"), "field 'counts.vectors' must be an integer"),
+    "count as text": (lambda m: m["counts"].update(vectors="x"), "field 'counts.vectors' must be an integer"),
     "files as a list": (lambda m: m.update(files=[]), "field 'files' must be an object, not []"),
     "bytes as text": (lambda m: m["files"]["vectors.faiss"].update(bytes="1"),
                       "field 'files.vectors.faiss.bytes' must be an integer"),
-    "unknown vector type": (lambda m: m.update(vector_type="float64"), "'vector_type' is 'float64', not one of"),
+    "unknown vector type": (lambda m: m.update(vector_type="f64"), "'vector_type' is 'f64', not one of"),
     "no build date": (lambda m: m["build"].pop("date"), "manifest has no field 'build.date'"),
 }
 

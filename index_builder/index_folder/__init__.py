@@ -1,6 +1,6 @@
-"""The index folder format: the only code that knows its files. Write one (`IndexWriter`), open one
-(`IndexFolder`), check one (`verify`), re-encode one (`compact_index`), publish one (`publish`).
-See `format.py` for the files and what each holds."""
+"""The index folder format: the only code that knows its files. Write one (`IndexWriter`, streaming:
+FAISS and SQLite are written as the vectors and records come), open one (`IndexFolder`), check one
+(`verify`), re-encode one (`compact_index`), publish one (`publish`). `format.py` lists the files."""
 
 from index_builder.index_folder.compact import compact_index
 from index_builder.index_folder.format import (

@@ -6,13 +6,14 @@ import json
 import shutil
 import sqlite3
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import faiss
 import numpy as np
 
+from index_builder.index_folder.faiss_file import write_faiss_file
 from index_builder.index_folder.format import (
     ADD_CHUNK,
     DATA_FILES,
@@ -42,7 +43,7 @@ class GroupRecords(NamedTuple):
 
     lemma: str
     pos: str
-    records: Sequence[VectorRecord]
+    records: Iterable[VectorRecord]  # read once, as the group is written
 
 
 def training_ids(size: int) -> np.ndarray:
@@ -73,16 +74,18 @@ class IndexWriter:
         self._counts: dict[str, Any] | None = None
 
     def write_vectors(self, size: int, vectors_at: VectorSource) -> None:
-        """vectors.faiss with `size` vectors; `vectors_at(ids)` gives the rows that get ids `ids`."""
+        """vectors.faiss with `size` vectors; `vectors_at(ids)` gives the rows that get ids `ids`. Written
+        chunk by chunk: memory holds one chunk (and a quantiser's training sample), whatever the size."""
         if size == 0:
             raise IndexFolderError(f"{self.folder}: an index needs at least one vector")
         faiss_index = _empty_faiss_index(self.dim, self.vector_type)
         if self.vector_type != "float32":
             faiss_index.train(vectors_at(training_ids(size)))
-        for start in range(0, size, ADD_CHUNK):
-            faiss_index.add(vectors_at(np.arange(start, min(start + ADD_CHUNK, size))))
-        faiss.write_index(faiss_index, str(self.folder / VECTORS))
-        self._size = int(faiss_index.ntotal)
+        chunks = (
+            vectors_at(np.arange(start, min(start + ADD_CHUNK, size))) for start in range(0, size, ADD_CHUNK)
+        )
+        write_faiss_file(self.folder / VECTORS, faiss_index, size, chunks)
+        self._size = size
 
     def write_metadata(
         self,
