@@ -13,12 +13,14 @@ from typing import Any
 from index_builder.cli import add_backend_arguments, backend_options
 from index_builder.errors import WsdError
 from index_builder.inventory import CONTENT_POS
+from index_builder.text import tag_text
 from wsd_service.settings import DEFAULT_INDEX, Limits, Mode, Settings, VoteRule
 
 log = logging.getLogger(__name__)
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+def settings_from(args: argparse.Namespace) -> Settings:
+    """The default settings with the command line's --k, --vote and --mode."""
     overrides = {f: getattr(args, f) for f in ("k", "vote", "mode") if getattr(args, f, None) is not None}
     return replace(Settings(), **overrides)
 
@@ -31,7 +33,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     folders = args.index or [DEFAULT_INDEX]
     try:
-        disambiguators = load_indexes(folders, _settings(args), args.build_missing, backend_options(args))
+        disambiguators = load_indexes(folders, settings_from(args), args.build_missing, backend_options(args))
     except WsdError as err:
         raise WsdError(f"refusing to start: {err}") from err
     limits = Limits(max_text_chars=args.max_text_chars, max_batch_items=args.max_batch_items)
@@ -92,12 +94,11 @@ def cmd_query(args: argparse.Namespace) -> int:
     from wsd_service.api.schemas import DisambiguateRequest, Target
     from wsd_service.loading import load_indexes
     from wsd_service.service import Service
-    from wsd_service.tokenize import tokenize
 
-    tokens, spans = tokenize(args.sentence)
-    index = find_word(tokens, args.word, args.occurrence)
+    tagged = [token for sentence in tag_text(args.sentence) for token in sentence.tokens]
+    word = tagged[find_word([t.text for t in tagged], args.word, args.occurrence)]
     try:
-        request = DisambiguateRequest(text=args.sentence, target=Target(start=spans[index][0], end=spans[index][1]),
+        request = DisambiguateRequest(text=args.sentence, target=Target(start=word.start, end=word.end),
                                       lemma=args.lemma, pos=args.pos, k=args.k, vote=args.vote, mode=args.mode)
     except ValidationError as err:
         raise WsdError(describe_validation(err.errors())[1]) from None
@@ -107,7 +108,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     return 0
 
 
-def _decision_arguments(parser: argparse.ArgumentParser) -> None:
+def add_decision_arguments(parser: argparse.ArgumentParser) -> None:
     defaults = Settings()
     parser.add_argument("--k", type=int, help=f"neighbors that vote (default {defaults.k})")
     parser.add_argument("--vote", type=VoteRule, choices=list(VoteRule),
@@ -126,7 +127,7 @@ def add_service_parsers(sub: argparse._SubParsersAction) -> None:
                        help=f"index folder (repeatable; the first is the default; default {DEFAULT_INDEX})")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    _decision_arguments(serve)
+    add_decision_arguments(serve)
     limits = Limits()
     serve.add_argument("--max-text-chars", type=int, default=limits.max_text_chars,
                        help=f"longest text accepted (default {limits.max_text_chars})")
@@ -147,7 +148,7 @@ def add_service_parsers(sub: argparse._SubParsersAction) -> None:
                        help=f"index folder (default {DEFAULT_INDEX})")
     query.add_argument("--lemma", help="lemma of the word (default: derived)")
     query.add_argument("--pos", choices=CONTENT_POS, help="POS of the word (default: derived)")
-    _decision_arguments(query)
+    add_decision_arguments(query)
     query.add_argument("--json", action="store_true", help="print the answer as JSON (as the API returns it)")
     query.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     query.set_defaults(func=cmd_query)
