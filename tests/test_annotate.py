@@ -11,8 +11,10 @@ TEXT = "The children ate ice cream.\r\n \r\nShe runs a small bakery. Of course s
 
 def test_paragraphs_are_split_at_blank_lines_with_offsets():
     parts = paragraphs(TEXT)
-    assert [part for _, part in parts] == ["The children ate ice cream.\r",
-                                           "She runs a small bakery. Of course she gave up."]
+    assert [part for _, part in parts] == [
+        "The children ate ice cream.\r",
+        "She runs a small bakery. Of course she gave up.",
+    ]
     assert all(TEXT[offset : offset + len(part)] == part for offset, part in parts)
     assert paragraphs("") == [] and paragraphs(" \n\n \n") == []
     assert paragraphs("one\ntwo") == [(0, "one\ntwo")]  # a single line break keeps the paragraph
@@ -20,8 +22,11 @@ def test_paragraphs_are_split_at_blank_lines_with_offsets():
 
 def test_sentences_tokens_and_answers(tiny_disambiguator):
     annotated = list(annotate_text(tiny_disambiguator, TEXT))
-    assert [(a.doc_id, a.id) for a in annotated] == [("d000", "d000.s000"), ("d001", "d001.s000"),
-                                                     ("d001", "d001.s001")]
+    assert [(a.doc_id, a.id) for a in annotated] == [
+        ("d000", "d000.s000"),
+        ("d001", "d001.s000"),
+        ("d001", "d001.s001"),
+    ]
     first = 0
     for a in annotated:
         assert a.first == first and TEXT[a.sentence.start : a.sentence.end] == a.sentence.text
@@ -33,17 +38,27 @@ def test_sentences_tokens_and_answers(tiny_disambiguator):
         first += len(a.sentence.tokens)
     words = {t.text: t for a in annotated for t in a.sentence.tokens}
     assert (words["ice cream"].lemma, words["gave up"].lemma, words["Of course"].pos) == (
-        "ice_cream", "give_up", "ADV")
+        "ice_cream",
+        "give_up",
+        "ADV",
+    )
     assert words["runs"].pos == "VERB"
     ids = [(i, t.text) for a in annotated for i, t, _ in a.instances()]
-    assert ids[:3] == [("d000.s000.t000", "children"), ("d000.s000.t001", "ate"), ("d000.s000.t002", "ice cream")]
+    assert ids[:3] == [
+        ("d000.s000.t000", "children"),
+        ("d000.s000.t001", "ate"),
+        ("d000.s000.t002", "ice cream"),
+    ]
     assert ids[-2:] == [("d001.s001.t000", "Of course"), ("d001.s001.t001", "gave up")]
 
 
 def test_batches_and_explanations_do_not_change_the_senses(tiny_disambiguator):
     def senses(**options) -> list:
-        return [a.sense.key if a and a.sense else None
-                for s in annotate_text(tiny_disambiguator, TEXT, **options) for a in s.answers]
+        return [
+            a.sense.key if a and a.sense else None
+            for s in annotate_text(tiny_disambiguator, TEXT, **options)
+            for a in s.answers
+        ]
 
     assert senses(batch_sentences=1, explain=False) == senses()
     lean = [a for s in annotate_text(tiny_disambiguator, TEXT, explain=False) for a in s.answers if a]

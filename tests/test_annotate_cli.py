@@ -1,4 +1,5 @@
-"""`wsd annotate`: JSON lines, and the framework's XML + keys read back by the corpus reader and the builder."""
+"""`wsd annotate`: JSON lines, and the framework's XML + keys that the corpus reader and the builder read
+back."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from index_builder.corpus import read_corpus
 from wsd_service.annotate import annotate_text
 from wsd_service.cli import main
 
-TEXT = ("The jury said the election was conducted well.\n\n"
-        "Children love ice cream & cake <at> \x01 parties. Of course she gave up smoking.\n")
+TEXT = (
+    "The jury said the election was conducted well.\n\n"
+    "Children love ice cream & cake <at> \x01 parties. Of course she gave up smoking.\n"
+)
 
 
 @pytest.fixture
@@ -35,7 +38,10 @@ def test_json_lines_one_sentence_a_line(tiny_index, text_file, tmp_path, capsys)
             assert TEXT[token["start"] : token["end"]] == token["text"]
             assert set(token) >= {"index", "lemma", "pos"}
             if "sense" in token:
-                assert token["pos"] in ("NOUN", "VERB", "ADJ", "ADV") and token["method"] in ("knn", "backoff")
+                assert token["pos"] in ("NOUN", "VERB", "ADJ", "ADV") and token["method"] in (
+                    "knn",
+                    "backoff",
+                )
                 assert token["sense"]["id"].startswith("wn:") and 0 <= token["confidence"] <= 1
     jury = lines[0]["tokens"][1]
     assert (jury["text"], jury["lemma"], jury["sense"]["key"][:6]) == ("jury", "jury", "jury%1")
@@ -50,10 +56,16 @@ def test_standard_input_to_standard_output(tiny_index, monkeypatch, capsys):
     assert (runs["lemma"], runs["pos"]) == ("run", "VERB") and "standard output" in captured.err
 
 
-def test_xml_and_keys_are_a_corpus_the_reader_and_builder_take_back(tiny_index, tiny_disambiguator, text_file,
-                                                                      tmp_path, capsys):
+def test_xml_and_keys_are_a_corpus_the_reader_and_builder_take_back(
+    tiny_index, tiny_disambiguator, text_file, tmp_path, capsys
+):
     prefix = tmp_path / "story"
-    assert main(["annotate", str(text_file), "--index", str(tiny_index), "--format", "xml", "--out", str(prefix)]) == 0
+    assert (
+        main(
+            ["annotate", str(text_file), "--index", str(tiny_index), "--format", "xml", "--out", str(prefix)]
+        )
+        == 0
+    )
     xml, keys = Path(f"{prefix}.data.xml"), Path(f"{prefix}.gold.key.txt")
     sentences = list(read_corpus(xml, keys))
     annotated = list(annotate_text(tiny_disambiguator, TEXT))
@@ -63,9 +75,11 @@ def test_xml_and_keys_are_a_corpus_the_reader_and_builder_take_back(tiny_index, 
         assert sentence.words == [t.text.replace("\x01", "\ufffd") for t in expected.sentence.tokens]
         assert [(i.id, i.lemma, i.pos, i.keys) for i in sentence.instances] == [
             (instance_id, token.lemma, token.pos, (answer.sense.key,))
-            for instance_id, token, answer in expected.instances()]
+            for instance_id, token, answer in expected.instances()
+        ]
         assert [sentence.words[i.position] for i in sentence.instances] == [
-            token.text for _, token, _ in expected.instances()]
+            token.text for _, token, _ in expected.instances()
+        ]
     words = [w for s in sentences for w in s.words]
     assert {"ice cream", "&", "<", "\ufffd"} <= set(words)  # escaped, and a control character replaced
     assert main(["annotate", str(text_file), "--index", str(tiny_index), "--format", "xml"]) == 2
@@ -73,8 +87,22 @@ def test_xml_and_keys_are_a_corpus_the_reader_and_builder_take_back(tiny_index, 
 
     from index_builder.cli import main as index_builder
 
-    assert index_builder(["build", "--backend", "fake", "--corpus", str(xml), "--keys", str(keys),
-                          "--out", str(tmp_path / "from-annotation")]) == 0
+    assert (
+        index_builder(
+            [
+                "build",
+                "--backend",
+                "fake",
+                "--corpus",
+                str(xml),
+                "--keys",
+                str(keys),
+                "--out",
+                str(tmp_path / "from-annotation"),
+            ]
+        )
+        == 0
+    )
     manifest = json.loads((tmp_path / "from-annotation" / "manifest.json").read_text())
     assert manifest["counts"]["instances"] == sum(len(s.instances) for s in sentences)
 

@@ -103,14 +103,15 @@ ISSUE = [("She runs a small bakery downtown.", "runs", "run", "VERB"),
 @pytest.mark.parametrize(("text", "word", "lemma", "pos"), ISSUE)
 def test_lemma_and_pos_come_from_the_sentence(client, text, word, lemma, pos):
     start = text.index(word)
-    _, by_text = post(client, "/v1/disambiguate", {"text": text, "target": {"start": start, "end": start + len(word)}})
+    span = {"start": start, "end": start + len(word)}
+    _, by_text = post(client, "/v1/disambiguate", {"text": text, "target": span})
     assert (by_text["target"]["token"], by_text["lemma"], by_text["pos"]) == (word, lemma, pos)
     assert by_text["sense"]["key"].startswith(f"{lemma}%{ {'NOUN': 1, 'VERB': 2}[pos]}:")
     index = by_text["target"]["index"]
     _, by_tokens = post(client, "/v1/disambiguate", {"tokens": by_text["tokens"], "target": {"index": index}})
     assert (by_tokens["lemma"], by_tokens["pos"]) == (lemma, pos)
-    _, told = post(client, "/v1/disambiguate", {"tokens": by_text["tokens"], "target": {"index": index}, "pos": "ADJ",
-                                                "lemma": "Other Word"})
+    body = {"tokens": by_text["tokens"], "target": {"index": index}, "pos": "ADJ", "lemma": "Other Word"}
+    _, told = post(client, "/v1/disambiguate", body)
     assert (told["lemma"], told["pos"]) == ("other_word", "ADJ")  # explicit lemma and POS always win
 
 
@@ -119,12 +120,13 @@ def test_a_span_over_a_compound_is_one_token(client):
     _, unit = post(client, "/v1/disambiguate", {"text": text, "target": {"start": 14, "end": 23}})
     assert unit["target"] == {"index": 2, "token": "ice cream", "span": [14, 23]}
     assert (unit["lemma"], unit["pos"]) == ("ice_cream", "NOUN") and unit["tokens"][2:] == ["ice cream", "."]
-    _, first = post(client, "/v1/disambiguate", {"text": text, "target": {"start": 9, "end": 17}})  # "love ice"
+    _, first = post(client, "/v1/disambiguate", {"text": text, "target": {"start": 9, "end": 17}})  # love ice
     assert first["target"]["token"] == "love" and first["tokens"][2:4] == ["ice", "cream"]
 
 
 def test_a_function_word_is_an_answer_without_sense(client):
-    status, answer = post(client, "/v1/disambiguate", {"text": "Can you open the can?", "target": {"index": 0}})
+    body = {"text": "Can you open the can?", "target": {"index": 0}}
+    status, answer = post(client, "/v1/disambiguate", body)
     assert status == 200 and answer["sense"] is None and answer["pos"] is None
     assert "not a content word" in answer["message"]
 
@@ -183,7 +185,8 @@ def test_annotate_sentences_compounds_and_offsets(client):
     sentences = out["sentences"]
     assert [s["id"] for s in sentences] == ["d000.s000", "d001.s000", "d001.s001"]
     tokens = [t for s in sentences for t in s["tokens"]]
-    assert [t["text"] for t in tokens] == out["tokens"] and [[t["start"], t["end"]] for t in tokens] == out["spans"]
+    assert [t["text"] for t in tokens] == out["tokens"]
+    assert [[t["start"], t["end"]] for t in tokens] == out["spans"]
     assert [t["index"] for t in tokens] == list(range(len(tokens)))
     for sentence in sentences:
         assert text[sentence["start"] : sentence["end"]] == sentence["text"]

@@ -124,7 +124,8 @@ def test_annotate_any_text(client, text):
         assert text[start:end] == a["target"]["token"] and a["pos"] in ("NOUN", "VERB", "ADJ", "ADV")
         assert a["sense"] is not None  # a content word WordNet knows: kNN or its first sense
     tokens = [t for sentence in out["sentences"] for t in sentence["tokens"]]
-    assert [t["text"] for t in tokens] == out["tokens"] and [t["index"] for t in tokens] == list(range(len(tokens)))
+    assert [t["text"] for t in tokens] == out["tokens"]
+    assert [t["index"] for t in tokens] == list(range(len(tokens)))
     for sentence in out["sentences"]:
         assert text[sentence["start"] : sentence["end"]] == sentence["text"]
         assert all(text[t["start"] : t["end"]] == t["text"] for t in sentence["tokens"])

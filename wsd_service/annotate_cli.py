@@ -1,5 +1,6 @@
 """`wsd annotate`: every content word of a text file disambiguated, written as JSON lines (one sentence a
-line) or as the evaluation framework's XML + key file, which `index-builder build --corpus --keys` reads back."""
+line) or as the evaluation framework's XML + key file, which `index-builder build --corpus --keys` reads
+back."""
 
 from __future__ import annotations
 
@@ -20,8 +21,17 @@ from wsd_service.settings import DEFAULT_INDEX
 FORMATS = ("jsonl", "xml")
 # spaCy's universal tags -> the framework's (the universal tagset of Petrov et al. 2012), for words WordNet
 # gives no POS; the others keep their own (NOUN, VERB, ADJ, ADV, PRON, DET, ADP, NUM).
-FRAMEWORK_POS = {"PROPN": "NOUN", "AUX": "VERB", "CCONJ": "CONJ", "SCONJ": "CONJ", "PART": "PRT", "PUNCT": ".",
-                 "SYM": ".", "INTJ": "X", "SPACE": "X"}
+FRAMEWORK_POS = {
+    "PROPN": "NOUN",
+    "AUX": "VERB",
+    "CCONJ": "CONJ",
+    "SCONJ": "CONJ",
+    "PART": "PRT",
+    "PUNCT": ".",
+    "SYM": ".",
+    "INTJ": "X",
+    "SPACE": "X",
+}
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")  # not allowed in XML 1.0
 
 
@@ -54,9 +64,11 @@ def _token_xml(token: TaggedToken, instance_id: str | None) -> str:
     return f"<instance id={quoteattr(instance_id)} {attributes}>{escape(_xml(token.text))}</instance>\n"
 
 
-def write_framework(annotated: Iterable[AnnotatedSentence], xml: TextIO, keys: TextIO, source: str) -> Written:
-    """The corpus as `*.data.xml` (a `<text>` per paragraph, a word that got a sense as an `<instance>`) and its
-    `*.gold.key.txt` (`instance_id sense_key` lines)."""
+def write_framework(
+    annotated: Iterable[AnnotatedSentence], xml: TextIO, keys: TextIO, source: str
+) -> Written:
+    """The corpus as `*.data.xml` (a `<text>` per paragraph, a word that got a sense as an `<instance>`) and
+    its `*.gold.key.txt` (`instance_id sense_key` lines)."""
     xml.write(f'<?xml version="1.0" encoding="UTF-8" ?>\n<corpus lang="en" source={quoteattr(source)}>\n')
     doc_id = None
     sentences = senses = 0
@@ -68,7 +80,9 @@ def write_framework(annotated: Iterable[AnnotatedSentence], xml: TextIO, keys: T
         xml.write(f"<sentence id={quoteattr(sentence.id)}>\n")
         xml.writelines(_token_xml(token, ids.get(token.start)) for token in sentence.sentence.tokens)
         xml.write("</sentence>\n")
-        keys.writelines(f"{instance_id} {answer.sense.key}\n" for instance_id, _, answer in sentence.instances())
+        keys.writelines(
+            f"{instance_id} {answer.sense.key}\n" for instance_id, _, answer in sentence.instances()
+        )
         sentences += 1
         senses += len(ids)
     xml.write(("</text>\n" if doc_id else "") + "</corpus>\n")
@@ -95,7 +109,9 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     text = read_input(args.file)
     settings = settings_from(args)
     (disambiguator,) = load_indexes([args.index], settings, options=backend_options(args)).values()
-    annotated = annotate_text(disambiguator, text, settings, explain=False, batch_sentences=args.batch_sentences)
+    annotated = annotate_text(
+        disambiguator, text, settings, explain=False, batch_sentences=args.batch_sentences
+    )
     if args.format == "xml":
         xml_path, keys_path = Path(f"{args.out}.data.xml"), Path(f"{args.out}.gold.key.txt")
         with xml_path.open("w", encoding="utf-8") as xml, keys_path.open("w", encoding="utf-8") as keys:
@@ -107,7 +123,9 @@ def cmd_annotate(args: argparse.Namespace) -> int:
         with args.out.open("w", encoding="utf-8") as out:
             written = write_jsonl(annotated, out)
         where = str(args.out)
-    print(f"wsd: annotated {written.sentences} sentences, {written.senses} senses -> {where}", file=sys.stderr)
+    print(
+        f"wsd: annotated {written.sentences} sentences, {written.senses} senses -> {where}", file=sys.stderr
+    )
     return 0
 
 
@@ -115,22 +133,42 @@ def add_annotate_parser(sub: argparse._SubParsersAction) -> None:
     from wsd_service.service_cli import add_decision_arguments
 
     annotate = sub.add_parser(
-        "annotate", help="disambiguate every content word of a text file",
+        "annotate",
+        help="disambiguate every content word of a text file",
         description="All-words annotation: the text is split into paragraphs (at blank lines) and sentences, "
         "WordNet compounds (ice cream, take place) are one token, and every word WordNet has senses for gets "
         "one. Example: wsd annotate story.txt --out story.jsonl; wsd annotate story.txt --format xml --out "
-        "story (story.data.xml + story.gold.key.txt, a corpus for index-builder build --corpus --keys)")
+        "story (story.data.xml + story.gold.key.txt, a corpus for index-builder build --corpus --keys)",
+    )
     annotate.add_argument("file", help="UTF-8 text file, or - for standard input")
-    annotate.add_argument("--out", type=Path, metavar="PATH",
-                          help="jsonl: the output file (default: standard output); xml: the prefix X of "
-                          "X.data.xml and X.gold.key.txt (required)")
-    annotate.add_argument("--format", choices=FORMATS, default="jsonl",
-                          help="jsonl: one sentence a line, every token with offsets, lemma, POS and sense; "
-                          "xml: the evaluation framework's corpus and key file (default jsonl)")
-    annotate.add_argument("--index", type=Path, default=DEFAULT_INDEX, metavar="DIR",
-                          help=f"index folder (default {DEFAULT_INDEX})")
+    annotate.add_argument(
+        "--out",
+        type=Path,
+        metavar="PATH",
+        help="jsonl: the output file (default: standard output); xml: the prefix X of "
+        "X.data.xml and X.gold.key.txt (required)",
+    )
+    annotate.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="jsonl",
+        help="jsonl: one sentence a line, every token with offsets, lemma, POS and sense; "
+        "xml: the evaluation framework's corpus and key file (default jsonl)",
+    )
+    annotate.add_argument(
+        "--index",
+        type=Path,
+        default=DEFAULT_INDEX,
+        metavar="DIR",
+        help=f"index folder (default {DEFAULT_INDEX})",
+    )
     add_decision_arguments(annotate)
-    annotate.add_argument("--batch-sentences", type=int, default=BATCH_SENTENCES, metavar="N",
-                          help=f"sentences embedded together (default {BATCH_SENTENCES})")
+    annotate.add_argument(
+        "--batch-sentences",
+        type=int,
+        default=BATCH_SENTENCES,
+        metavar="N",
+        help=f"sentences embedded together (default {BATCH_SENTENCES})",
+    )
     annotate.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     annotate.set_defaults(func=cmd_annotate)

@@ -223,8 +223,8 @@ class Disambiguator:
     def _no_sense(self, lemma: str, pos: str | None) -> str:
         known = self.inventory.known_pos(lemma) if lemma.strip() else []
         if pos is None and known:
-            return (f"{lemma!r} is not a content word in this sentence (the tagger reads it as a function word); "
-                    f"give pos ({', '.join(known)}) to disambiguate it anyway")
+            return (f"{lemma!r} is not a content word in this sentence (the tagger reads it as a function "
+                    f"word); give pos ({', '.join(known)}) to disambiguate it anyway")
         return f"WordNet has no sense for {lemma!r}" + (f" as {pos}" if pos else "")
 
     def candidates(self, lemma: str, pos: str | None, groups: list[Group]) -> list[Candidate]:

@@ -198,8 +198,9 @@ class Service:
             if answer is not None
         ]
         message = None if annotations else "no word of the text is one that WordNet has senses for"
-        return AnnotateOut(index=index_name, tokens=[t.text for t in tokens], spans=[[t.start, t.end] for t in tokens],
-                           annotations=annotations, sentences=[SentenceOut.of(a) for a in annotated], message=message)
+        return AnnotateOut(index=index_name, tokens=[t.text for t in tokens],
+                           spans=[[t.start, t.end] for t in tokens], annotations=annotations,
+                           sentences=[SentenceOut.of(a) for a in annotated], message=message)
 
     # -- inventory -------------------------------------------------------------------------------
 

