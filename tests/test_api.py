@@ -216,6 +216,19 @@ def test_disambiguate_text_without_content_words_says_so(client, text):
     assert status == 200 and answer["sense"] is None and answer["message"]
 
 
+def test_five_thousand_characters_of_one_word_under_the_default_limit(tiny_disambiguator):
+    from fastapi.testclient import TestClient
+
+    from wsd_service.api.app import create_app
+
+    with TestClient(create_app({"tiny": tiny_disambiguator})) as default_limits:
+        text = "a" * 5000
+        status, out = post(default_limits, "/v1/annotate", {"text": text})
+        assert status == 200 and out["annotations"] == [] and out["message"]
+        status, answer = post(default_limits, "/v1/disambiguate", {"text": text, "target": {"index": 0}})
+        assert status == 200 and answer["sense"] is None and answer["message"]
+
+
 def test_annotate_edge_cases(client):
     assert post(client, "/v1/annotate", {"text": "  "})[0] == 422
     assert post(client, "/v1/annotate", {"text": "word " * 500})[0] == 413

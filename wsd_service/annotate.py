@@ -94,6 +94,23 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
+def annotate_tagged(
+    disambiguator: Disambiguator,
+    sentences: Iterable[tuple[str, str, TaggedSentence]],
+    settings: Settings | None = None,
+    explain: bool = True,
+    batch_sentences: int = BATCH_SENTENCES,
+) -> Iterator[AnnotatedSentence]:
+    """The sentences of `tagged_sentences` with their content words disambiguated, in order; `batch_sentences`
+    sentences are embedded together, so a long text streams."""
+    first = 0
+    for batch in _batches(sentences, batch_sentences):
+        answers = disambiguate_sentences(disambiguator, [s.tokens for _, _, s in batch], settings, explain)
+        for (doc_id, sentence_id, sentence), sentence_answers in zip(batch, answers, strict=True):
+            yield AnnotatedSentence(doc_id, sentence_id, sentence, first, tuple(sentence_answers))
+            first += len(sentence.tokens)
+
+
 def annotate_text(
     disambiguator: Disambiguator,
     text: str,
@@ -101,11 +118,5 @@ def annotate_text(
     explain: bool = True,
     batch_sentences: int = BATCH_SENTENCES,
 ) -> Iterator[AnnotatedSentence]:
-    """Every sentence of a text with its content words disambiguated, in order; `batch_sentences` sentences
-    are embedded together, so a long text streams."""
-    first = 0
-    for batch in _batches(tagged_sentences(text), batch_sentences):
-        answers = disambiguate_sentences(disambiguator, [s.tokens for _, _, s in batch], settings, explain)
-        for (doc_id, sentence_id, sentence), sentence_answers in zip(batch, answers, strict=True):
-            yield AnnotatedSentence(doc_id, sentence_id, sentence, first, tuple(sentence_answers))
-            first += len(sentence.tokens)
+    """Every sentence of a text with its content words disambiguated, in order (see `annotate_tagged`)."""
+    return annotate_tagged(disambiguator, tagged_sentences(text), settings, explain, batch_sentences)

@@ -17,7 +17,7 @@ from typing import Any
 from index_builder.errors import WsdError
 from index_builder.inventory import SenseInventory, normalise_lemma
 from index_builder.text import TaggedToken, merge, resolve, resolve_in, tag_text
-from wsd_service.annotate import annotate_text
+from wsd_service.annotate import annotate_tagged, tagged_sentences
 from wsd_service.api.schemas import (
     AnnotateOut,
     AnnotateRequest,
@@ -187,8 +187,9 @@ class Service:
         disambiguator = self.get(index_name)
         settings = self.settings_for(index_name, request)
         self.check_size(len(request.text))
+        tagged = list(tagged_sentences(request.text))  # spaCy has its own lock: tag outside the models' lock
         with self.lock:
-            annotated = list(annotate_text(disambiguator, request.text, settings))
+            annotated = list(annotate_tagged(disambiguator, tagged, settings))
         tokens = [t for a in annotated for t in a.sentence.tokens]
         annotations = [
             AnswerOut.of(answer, index_name, target=TargetOut(index=a.first + i, token=token.text,
