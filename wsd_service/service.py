@@ -35,6 +35,7 @@ from wsd_service.settings import Limits, Settings
 
 log = logging.getLogger(__name__)
 
+
 class RequestError(WsdError):
     """A request the service cannot answer; `status` is the HTTP status, the message says what to fix."""
 
