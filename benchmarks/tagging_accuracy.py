@@ -19,50 +19,17 @@ import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from index_builder.corpus import Sentence, read_corpus
-from index_builder.inventory import normalise_lemma
 from index_builder.paths import EVAL_DATASETS, eval_paths
 from index_builder.text import LemmaPos, predict_lemma_pos, tag_token_lists, tag_tokens
+from wsd_service.bench.lemma_pos import TaggingTally
 
 LATENCY_SENTENCE = ["She", "runs", "a", "small", "bakery", "downtown", "."]
-
-
-@dataclass
-class Tally:
-    instances: int = 0
-    pos_right: int = 0
-    lemma_right: int = 0
-    both_right: int = 0
-    by_gold_pos: dict[str, list[int]] = field(default_factory=dict)  # gold POS -> [instances, POS right]
-
-    def add(self, gold: LemmaPos, predicted: LemmaPos) -> None:
-        pos_ok = predicted.pos == gold.pos
-        lemma_ok = normalise_lemma(predicted.lemma) == normalise_lemma(gold.lemma)
-        self.instances += 1
-        self.pos_right += pos_ok
-        self.lemma_right += lemma_ok
-        self.both_right += pos_ok and lemma_ok
-        row = self.by_gold_pos.setdefault(str(gold.pos), [0, 0])
-        row[0] += 1
-        row[1] += pos_ok
-
-    def summary(self) -> dict[str, object]:
-        def pct(n: int) -> float:
-            return round(100 * n / self.instances, 2) if self.instances else 0.0
-
-        return {
-            "instances": self.instances,
-            "pos_accuracy": pct(self.pos_right),
-            "lemma_accuracy": pct(self.lemma_right),
-            "lemma_and_pos_accuracy": pct(self.both_right),
-            "pos_accuracy_by_gold_pos": {pos: round(100 * ok / n, 2) for pos, (n, ok) in sorted(self.by_gold_pos.items())},
-        }
 
 
 def predictions(sentences: list[Sentence]) -> dict[tuple[str, ...], list[LemmaPos]]:
@@ -73,12 +40,12 @@ def predictions(sentences: list[Sentence]) -> dict[tuple[str, ...], list[LemmaPo
 
 def evaluate(
     datasets: list[str], errors: Counter, examples: dict[tuple[str, str], list[str]]
-) -> dict[str, Tally]:
+) -> dict[str, TaggingTally]:
     corpora = {name: list(read_corpus(*eval_paths(name))) for name in datasets}
     predicted = predictions([s for sentences in corpora.values() for s in sentences])
     tallies = {}
     for name, sentences in corpora.items():
-        tally = tallies[name] = Tally()
+        tally = tallies[name] = TaggingTally()
         for sentence in sentences:
             tags = predicted[tuple(sentence.words)]
             for instance in sentence.instances:

@@ -108,8 +108,9 @@ def resolve(token: TaggedToken, lemma: str | None = None, pos: str | None = None
     return LemmaPos(token.lemma, token.pos)
 
 
-def _tag_doc(doc: Doc) -> list[TaggedToken]:
-    """A TaggedToken per token of a tagged doc (whitespace tokens included, with no POS)."""
+def tag_doc(doc: Doc) -> list[TaggedToken]:
+    """A TaggedToken per token of a doc a spaCy pipeline has tagged (whitespace tokens included, with no POS);
+    the spaCy component uses it on the docs of the user's own pipeline."""
     tokens = []
     for tok in doc:
         word = resolve_word(tok.text, tok.tag_, tok.lemma_)
@@ -146,7 +147,7 @@ def tag_texts(texts: Iterable[str], batch_size: int = BATCH_SIZE) -> Iterator[tu
     nlp = pipeline()
     for batch in minibatch((_check_text(text) for text in texts), size=batch_size):
         for doc in _run([nlp.make_doc(text) for text in batch], sentences=True):
-            tagged = _tag_doc(doc)
+            tagged = tag_doc(doc)
             sentences = []
             for sent in doc.sents:
                 inside = tuple(token for token, tok in zip(tagged[sent.start : sent.end], sent, strict=True)
@@ -206,7 +207,7 @@ def tag_token_lists(
         prepared = [_words_doc(tokens) for tokens in batch]
         docs = _run([doc for doc, _ in prepared], sentences=False)
         for tokens, doc, (_, owners) in zip(batch, docs, prepared, strict=True):
-            words = _tag_doc(doc)
+            words = tag_doc(doc)
             starts = [0]
             for token in tokens:
                 starts.append(starts[-1] + len(token) + 1)

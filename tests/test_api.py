@@ -92,7 +92,46 @@ def test_word_without_training_vectors_backs_off_to_wordnet(client):
     assert status == 200 and answer["method"] == "backoff" and answer["sense"]["synset"] == "flibbertigibbet.n.01"
 
 
-# -- batch ----------------------------------------------------------------------------------------------
+# -- lemma and POS -----------------------------------------------------------------------------------
+
+# the issue's three sentences: lemma and POS from the sentence, not from the word form alone
+ISSUE = [("She runs a small bakery downtown.", "runs", "run", "VERB"),
+         ("The hunter shot the deer at dawn.", "shot", "shoot", "VERB"),
+         ("The key opened the old wooden door.", "key", "key", "NOUN")]
+
+
+@pytest.mark.parametrize(("text", "word", "lemma", "pos"), ISSUE)
+def test_lemma_and_pos_come_from_the_sentence(client, text, word, lemma, pos):
+    start = text.index(word)
+    span = {"start": start, "end": start + len(word)}
+    _, by_text = post(client, "/v1/disambiguate", {"text": text, "target": span})
+    assert (by_text["target"]["token"], by_text["lemma"], by_text["pos"]) == (word, lemma, pos)
+    assert by_text["sense"]["key"].startswith(f"{lemma}%{ {'NOUN': 1, 'VERB': 2}[pos]}:")
+    index = by_text["target"]["index"]
+    _, by_tokens = post(client, "/v1/disambiguate", {"tokens": by_text["tokens"], "target": {"index": index}})
+    assert (by_tokens["lemma"], by_tokens["pos"]) == (lemma, pos)
+    body = {"tokens": by_text["tokens"], "target": {"index": index}, "pos": "ADJ", "lemma": "Other Word"}
+    _, told = post(client, "/v1/disambiguate", body)
+    assert (told["lemma"], told["pos"]) == ("other_word", "ADJ")  # explicit lemma and POS always win
+
+
+def test_a_span_over_a_compound_is_one_token(client):
+    text = "Children love ice cream."
+    _, unit = post(client, "/v1/disambiguate", {"text": text, "target": {"start": 14, "end": 23}})
+    assert unit["target"] == {"index": 2, "token": "ice cream", "span": [14, 23]}
+    assert (unit["lemma"], unit["pos"]) == ("ice_cream", "NOUN") and unit["tokens"][2:] == ["ice cream", "."]
+    _, first = post(client, "/v1/disambiguate", {"text": text, "target": {"start": 9, "end": 17}})  # love ice
+    assert first["target"]["token"] == "love" and first["tokens"][2:4] == ["ice", "cream"]
+
+
+def test_a_function_word_is_an_answer_without_sense(client):
+    body = {"text": "Can you open the can?", "target": {"index": 0}}
+    status, answer = post(client, "/v1/disambiguate", body)
+    assert status == 200 and answer["sense"] is None and answer["pos"] is None
+    assert "not a content word" in answer["message"]
+
+
+# -- batch -------------------------------------------------------------------------------------------------
 
 
 def test_batch_answers_in_order_like_single_requests(client):
@@ -139,10 +178,61 @@ def test_annotate_disambiguates_content_words_only(client):
     assert jury["sense"]["key"].startswith("jury%1:") and jury["neighbors"]
 
 
+def test_annotate_sentences_compounds_and_offsets(client):
+    text = "The children ate ice cream in New York.\n\nShe runs a small bakery. Of course she gave up."
+    status, out = post(client, "/v1/annotate", {"text": text})
+    assert status == 200 and out["message"] is None
+    sentences = out["sentences"]
+    assert [s["id"] for s in sentences] == ["d000.s000", "d001.s000", "d001.s001"]
+    tokens = [t for s in sentences for t in s["tokens"]]
+    assert [t["text"] for t in tokens] == out["tokens"]
+    assert [[t["start"], t["end"]] for t in tokens] == out["spans"]
+    assert [t["index"] for t in tokens] == list(range(len(tokens)))
+    for sentence in sentences:
+        assert text[sentence["start"] : sentence["end"]] == sentence["text"]
+        assert all(text[t["start"] : t["end"]] == t["text"] for t in sentence["tokens"])
+    units = {t["text"]: (t["lemma"], t["pos"]) for t in tokens}
+    assert units["ice cream"] == ("ice_cream", "NOUN") and units["New York"] == ("new_york", "NOUN")
+    assert units["Of course"] == ("of_course", "ADV") and units["gave up"] == ("give_up", "VERB")
+    assert units["runs"] == ("run", "VERB")
+    senses = [t for t in tokens if "sense" in t]
+    assert [t["index"] for t in senses] == [a["target"]["index"] for a in out["annotations"]]
+    for token, answer in zip(senses, out["annotations"]):
+        assert token["sense"] == answer["sense"] and token["method"] == answer["method"]
+        assert token["sense"]["id"].startswith("wn:") and token["sense"]["gloss"]
+    the = tokens[0]
+    assert (the["text"], the["pos"]) == ("The", None) and "sense" not in the
+
+
+@pytest.mark.parametrize("text", ["... !", "😀😀 🎉", "!!! ??? ---", "Hello 世界 مرحبا", "a" * 1999])
+def test_annotate_text_without_content_words_says_so(client, text):
+    status, out = post(client, "/v1/annotate", {"text": text})
+    assert status == 200 and out["annotations"] == [] and "WordNet" in out["message"]
+
+
+@pytest.mark.parametrize("text", ["😀😀 🎉", "!!! ??? ---", "Hello 世界 مرحبا", "a" * 1999])
+def test_disambiguate_text_without_content_words_says_so(client, text):
+    status, answer = post(client, "/v1/disambiguate", {"text": text, "target": {"index": 0}})
+    assert status == 200 and answer["sense"] is None and answer["message"]
+
+
+def test_five_thousand_characters_of_one_word_under_the_default_limit(tiny_disambiguator):
+    from fastapi.testclient import TestClient
+
+    from wsd_service.api.app import create_app
+
+    with TestClient(create_app({"tiny": tiny_disambiguator})) as default_limits:
+        text = "a" * 5000
+        status, out = post(default_limits, "/v1/annotate", {"text": text})
+        assert status == 200 and out["annotations"] == [] and out["message"]
+        status, answer = post(default_limits, "/v1/disambiguate", {"text": text, "target": {"index": 0}})
+        assert status == 200 and answer["sense"] is None and answer["message"]
+
+
 def test_annotate_edge_cases(client):
-    assert post(client, "/v1/annotate", {"text": "... !"})[1]["annotations"] == []
     assert post(client, "/v1/annotate", {"text": "  "})[0] == 422
     assert post(client, "/v1/annotate", {"text": "word " * 500})[0] == 413
+    assert post(client, "/v1/annotate", {"text": "a" * 5000})[0] == 413
     assert post(client, "/v1/annotate", {"text": "The jury", "index": "nope"})[0] == 404
     assert post(client, "/v1/annotate", {"text": "The jury", "k": 0})[0] == 422
 

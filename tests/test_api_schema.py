@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from wsd_service.tokenize import tokenize
+from index_builder.text import tag_text
 
 MAX_EXAMPLES = 30
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -85,14 +85,14 @@ PROPERTY = settings(max_examples=40, deadline=None, database=None, derandomize=T
 @PROPERTY
 @given(text=TEXT, data=st.data())
 def test_any_word_of_any_text_gets_an_answer(client, text, data):
-    tokens, spans = tokenize(text)
+    tokens = [t for sentence in tag_text(text) for t in sentence.tokens]  # as the service tokenises
     assume(tokens)
     i = data.draw(st.integers(0, len(tokens) - 1), label="token")
-    start, end = spans[i]
+    start, end = tokens[i].start, tokens[i].end
     response = client.post("/v1/disambiguate", json={"text": text, "target": {"start": start, "end": end}})
     assert response.status_code == 200, response.text
     answer = response.json()
-    assert answer["target"] == {"index": i, "token": tokens[i], "span": [start, end]}
+    assert answer["target"] == {"index": i, "token": tokens[i].text, "span": [start, end]}
     assert answer["method"] in ("knn", "centroid", "backoff", "none")
     assert (answer["sense"] is None) == (answer["method"] == "none")
 
@@ -122,3 +122,12 @@ def test_annotate_any_text(client, text):
     for a in out["annotations"]:
         start, end = a["target"]["span"]
         assert text[start:end] == a["target"]["token"] and a["pos"] in ("NOUN", "VERB", "ADJ", "ADV")
+        assert a["sense"] is not None  # a content word WordNet knows: kNN or its first sense
+    tokens = [t for sentence in out["sentences"] for t in sentence["tokens"]]
+    assert [t["text"] for t in tokens] == out["tokens"]
+    assert [t["index"] for t in tokens] == list(range(len(tokens)))
+    for sentence in out["sentences"]:
+        assert text[sentence["start"] : sentence["end"]] == sentence["text"]
+        assert all(text[t["start"] : t["end"]] == t["text"] for t in sentence["tokens"])
+    assert sum("sense" in t for t in tokens) == len(out["annotations"])
+    assert (out["message"] is None) == bool(out["annotations"])

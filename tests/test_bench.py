@@ -65,3 +65,26 @@ def test_knn_index_in_the_benchmark(tiny_index, tmp_path):
     # k=1 gives the same answers under every vote rule
     f1 = {(r["setting"]["k"], r["setting"]["vote"], r["setting"]["backoff"]): r["F1"] for r in rows}
     assert f1[(1, "paper", "wn1st")] == f1[(1, "majority", "wn1st")]
+
+
+def test_predicted_lemma_and_pos_scored_beside_gold(tiny_index, tmp_path, capsys):
+    out = tmp_path / "lemma-pos.json"
+    args = ["bench", "--index", str(tiny_index), "--system", "wn1st", "--datasets", "semeval2007",
+            "--lemma-pos", "predicted", "--json", str(out)]
+    assert main(args) == 0
+    payload = json.loads(out.read_text())
+    rows = {(r["system"], r["setting"].get("lemma_pos", "gold")): r for r in payload["results"]}
+    assert set(rows) == {("wn1st", "gold"), ("wn1st", "predicted"), ("tiny", "gold"), ("tiny", "predicted")}
+    tagging = payload["lemma_pos"]["tagging"]["semeval2007"]
+    assert tagging["instances"] == 455 and 95 <= tagging["pos_accuracy"] <= 100
+    assert tagging["lemma_and_pos_accuracy"] <= min(tagging["pos_accuracy"], tagging["lemma_accuracy"])
+    side = {r["system"]: r for r in payload["lemma_pos"]["f1"]}
+    for system in ("wn1st", "tiny"):
+        assert side[system]["F1_gold"] == rows[(system, "gold")]["F1"]
+        assert side[system]["F1_predicted"] == rows[(system, "predicted")]["F1"]
+        # an instance whose predicted lemma or POS is wrong cannot be answered right
+        assert rows[(system, "predicted")]["correct"] <= rows[(system, "gold")]["correct"]
+    assert side["wn1st"]["F1_predicted"] < side["wn1st"]["F1_gold"]
+    assert "F1 with gold and with predicted lemma and POS" in capsys.readouterr().out
+    assert main(["bench", "--system", "wn1st", "--datasets", "semeval2007", "--json", str(out)]) == 0
+    assert "lemma_pos" not in json.loads(out.read_text())  # gold only: the framework's protocol, as before

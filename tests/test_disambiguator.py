@@ -84,11 +84,29 @@ def test_pos_filter_off_searches_every_pos_of_the_lemma(disambiguator: Disambigu
     assert len(groups) > 1 and {g.lemma for g in groups} == {lemma}
 
 
-def test_resolve_lemma_and_pos(disambiguator: Disambiguator):
-    assert disambiguator.resolve("said", None, None) == ("say", "VERB")
-    assert disambiguator.resolve("juries", None, None) == ("jury", "NOUN")
-    assert disambiguator.resolve("banks", None, "NOUN") == ("bank", "NOUN")
-    assert disambiguator.resolve("x", "Take Place", "VERB") == ("take_place", "VERB")
+def test_lemma_and_pos_come_from_the_sentence(tiny_disambiguator: Disambiguator):
+    def resolved(tokens: list[str], position: int, lemma: str | None = None, pos: str | None = None):
+        query = tiny_disambiguator.resolve(Query(tuple(tokens), position, lemma, pos))
+        return query.lemma, query.pos
+
+    assert resolved(["The", "jury", "said", "no", "."], 2) == ("say", "VERB")
+    assert resolved(["She", "runs", "a", "small", "bakery", "downtown", "."], 1) == ("run", "VERB")
+    assert resolved(["The", "key", "opened", "the", "old", "wooden", "door", "."], 1) == ("key", "NOUN")
+    assert resolved(["The", "banks", "closed", "."], 1) == ("bank", "NOUN")
+    assert resolved(["She", "runs", "a", "bakery"], 1, pos="NOUN") == ("run", "NOUN")  # explicit POS wins
+    assert resolved(["x"], 0, "Take Place", "VERB") == ("take_place", "VERB")
+    assert resolved(["Can", "you", "open", "the", "can", "?"], 0) == ("can", None)  # a modal: no POS
+    already = Query(("Can", "you"), 0, "can", None, tagged=True)
+    assert tiny_disambiguator.resolve(already) is already
+
+
+def test_a_function_word_gets_no_sense_but_says_how_to_ask(tiny_disambiguator: Disambiguator):
+    tokens = ("Can", "you", "open", "the", "can", "?")
+    modal, noun = tiny_disambiguator.disambiguate([Query(tokens, 0), Query(tokens, 4)])
+    assert modal.sense is None and modal.method == "none" and modal.pos is None
+    assert "not a content word" in modal.message and "NOUN" in modal.message
+    assert {c.key for c in modal.candidates} >= {c.key for c in noun.candidates}  # all senses, every POS
+    assert noun.pos == "NOUN" and noun.sense.key.startswith("can%1:")
 
 
 def test_same_answer_alone_and_in_a_batch(disambiguator: Disambiguator):

@@ -149,6 +149,19 @@ def test_query_json(tiny_index, capsys):
     assert answer["target"] == {"index": 4, "token": "bank", "span": [14, 18]} and answer["pos"] == "NOUN"
 
 
+@pytest.mark.parametrize(("sentence", "word", "lemma", "pos"), [
+    ("She runs a small bakery downtown.", "runs", "run", "VERB"),
+    ("The hunter shot the deer at dawn.", "shot", "shoot", "VERB"),
+    ("The key opened the old wooden door.", "key", "key", "NOUN"),
+])
+def test_query_takes_lemma_and_pos_from_the_sentence(tiny_index, capsys, sentence, word, lemma, pos):
+    assert main(["query", sentence, "--word", word, "--index", str(tiny_index), "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert (answer["target"]["token"], answer["lemma"], answer["pos"]) == (word, lemma, pos)
+    assert main(["query", sentence, "--word", word, "--index", str(tiny_index), "--json", "--pos", "ADJ"]) == 0
+    assert json.loads(capsys.readouterr().out)["pos"] == "ADJ"  # an explicit POS wins
+
+
 def test_query_unknown_word_has_no_sense(tiny_index, capsys):
     assert main(["query", "A zqxvbn here", "--word", "zqxvbn", "--index", str(tiny_index)]) == 0
     assert "sense       none: WordNet has no sense for 'zqxvbn'" in capsys.readouterr().out

@@ -1,4 +1,4 @@
-"""`wsd`: the service's command line: serve, query, bench."""
+"""`wsd`: the service's command line: serve, query, annotate, bench."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import logging
 import sys
 
 from index_builder.errors import WsdError
+from wsd_service.annotate_cli import add_annotate_parser
 from wsd_service.bench.cli import add_bench_parser
 from wsd_service.service_cli import add_service_parsers
 
@@ -23,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_bench_parser(sub)
     add_service_parsers(sub)
+    add_annotate_parser(sub)
     return parser
 
 

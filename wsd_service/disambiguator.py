@@ -16,7 +16,8 @@ import numpy as np
 
 from index_builder.backends import EmbeddingBackend, create_backend
 from index_builder.index_folder import Group, IndexFolder, normalise_rows
-from index_builder.inventory import CONTENT_POS, Sense, SenseInventory, normalise_lemma
+from index_builder.inventory import Sense, SenseInventory
+from index_builder.text import resolve_in
 from wsd_service.sense_vectors import SenseVectors, Source
 from wsd_service.settings import Backoff, Method, Mode, Settings, VoteRule
 
@@ -26,8 +27,9 @@ log = logging.getLogger(__name__)
 class Query:
     tokens: tuple[str, ...]
     position: int  # which token is the target
-    lemma: str | None = None
-    pos: str | None = None  # NOUN, VERB, ADJ, ADV
+    lemma: str | None = None  # None: from the tagged sentence (see `Disambiguator.resolve`)
+    pos: str | None = None  # NOUN, VERB, ADJ, ADV; None: from the tagged sentence
+    tagged: bool = False  # lemma and POS are already the tagger's (a None POS is a function word): keep them
 
 
 @dataclass
@@ -150,31 +152,14 @@ class Disambiguator:
 
     # -- lemma and POS ---------------------------------------------------------------------------
 
-    def resolve(self, word: str, lemma: str | None, pos: str | None) -> tuple[str, str | None]:
-        """Lemma and POS of a target: given ones are kept; missing ones come from the index corpus's
-        own tags of the word form, else WordNet morphology, preferring POS with training vectors."""
-        if lemma and pos:
-            return normalise_lemma(lemma), pos
-        if lemma:
-            name = normalise_lemma(lemma)
-            options = sorted(self.folder.groups_by_lemma.get(name, []), key=lambda g: -g.count)
-            return name, options[0].pos if options else (self.inventory.known_pos(name) or [None])[0]
-        for tag_lemma, tag_pos, _ in self.folder.word_tags(word):
-            wanted = tag_pos in CONTENT_POS and (pos is None or tag_pos == pos)
-            if wanted and self.inventory.senses(tag_lemma, tag_pos):
-                return normalise_lemma(tag_lemma), tag_pos
-        best: tuple[int, str, str] | None = None
-        for candidate_pos in [pos] if pos else list(CONTENT_POS):
-            base = self.inventory.lemmatise(word, candidate_pos)
-            if base is None:
-                continue
-            group = self.folder.groups.get((base, candidate_pos))
-            score = (group.count if group else 0) + 1
-            if best is None or score > best[0]:
-                best = (score, base, candidate_pos)
-        if best is None:
-            return normalise_lemma(word), pos
-        return best[1], best[2]
+    @staticmethod
+    def resolve(query: Query) -> Query:
+        """The query with its lemma and POS: given ones win; missing ones come from tagging its sentence in
+        context (spaCy, checked against WordNet: `index_builder.text`). A function word gets no POS."""
+        if query.tagged:
+            return query
+        lemma, pos = resolve_in(query.tokens, query.position, query.lemma, query.pos)
+        return replace(query, lemma=lemma, pos=pos)
 
     def groups_for(self, lemma: str, pos: str | None, pos_filter: bool) -> list[Group]:
         if pos_filter and pos:
@@ -212,7 +197,7 @@ class Disambiguator:
                explain: bool = True) -> Answer:
         """The sense of one embedded target; `explain=False` skips the neighbor texts (benchmark)."""
         s = settings or self.settings
-        groups = self.groups_for(lemma, pos, s.pos_filter)
+        groups = self.groups_for(lemma, pos, s.pos_filter) if pos else []  # no POS: a function word
         answer = Answer(sense=None, confidence=0.0, method=Method.NONE, lemma=lemma, pos=pos)
         if explain:
             answer.candidates = self.candidates(lemma, pos, groups)
@@ -264,7 +249,7 @@ class Disambiguator:
     def _backoff(self, answer: Answer, s: Settings) -> Answer:
         senses = self.inventory.senses(answer.lemma, answer.pos) if answer.pos else ()
         if not senses:
-            answer.message = f"WordNet has no sense for {answer.lemma!r}" + (f" as {answer.pos}" if answer.pos else "")
+            answer.message = self._no_sense(answer.lemma, answer.pos)
             return answer
         if s.backoff == Backoff.NONE:
             answer.message = "no training vectors for this lemma and POS; left unanswered (backoff none)"
@@ -272,6 +257,13 @@ class Disambiguator:
         answer.sense, answer.method, answer.confidence = senses[0], Method.BACKOFF, 0.0
         answer.message = "no training vectors for this lemma and POS; WordNet first sense"
         return answer
+
+    def _no_sense(self, lemma: str, pos: str | None) -> str:
+        known = self.inventory.known_pos(lemma) if lemma.strip() else []
+        if pos is None and known:
+            return (f"{lemma!r} is not a content word in this sentence (the tagger reads it as a function "
+                    f"word); give pos ({', '.join(known)}) to disambiguate it anyway")
+        return f"WordNet has no sense for {lemma!r}" + (f" as {pos}" if pos else "")
 
     def candidates(self, lemma: str, pos: str | None, groups: list[Group]) -> list[Candidate]:
         """All WordNet senses of the lemma (and any other sense the groups were trained on), with the
@@ -295,15 +287,12 @@ class Disambiguator:
             ))
         return out
 
-    def disambiguate(self, queries: Sequence[Query], settings: Settings | None = None) -> list[Answer]:
-        """Embed the queries together and decide each one, with explanations."""
-        resolved = [
-            replace(q, lemma=lemma, pos=pos)
-            for q in queries
-            for lemma, pos in [self.resolve(q.tokens[q.position], q.lemma, q.pos)]
-        ]
+    def disambiguate(self, queries: Sequence[Query], settings: Settings | None = None,
+                     explain: bool = True) -> list[Answer]:
+        """Embed the queries together and decide each one (with explanations unless `explain` is False)."""
+        resolved = [self.resolve(q) for q in queries]
         vectors = self.embed(resolved)
-        answers = [self.decide(v, q.lemma or "", q.pos, settings) for q, v in zip(resolved, vectors)]
+        answers = [self.decide(v, q.lemma or "", q.pos, settings, explain) for q, v in zip(resolved, vectors)]
         for answer, vector in zip(answers, vectors):
             answer.vector = vector
         return answers

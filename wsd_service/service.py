@@ -15,7 +15,9 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from index_builder.errors import WsdError
-from index_builder.inventory import CONTENT_POS, SenseInventory, normalise_lemma
+from index_builder.inventory import SenseInventory, normalise_lemma
+from index_builder.text import TaggedToken, merge, resolve, resolve_in, tag_text
+from wsd_service.annotate import annotate_tagged, tagged_sentences
 from wsd_service.api.schemas import (
     AnnotateOut,
     AnnotateRequest,
@@ -24,17 +26,14 @@ from wsd_service.api.schemas import (
     DisambiguateRequest,
     ProjectionOut,
     SensesOut,
+    SentenceOut,
     TargetOut,
 )
 from wsd_service.disambiguator import Answer, Disambiguator, Query
 from wsd_service.projection import project
 from wsd_service.settings import Limits, Settings
-from wsd_service.tokenize import token_at, tokenize
 
 log = logging.getLogger(__name__)
-
-# SemCor tags of words that are never disambiguated (a word form whose most frequent tag is one of them).
-FUNCTION_TAGS = frozenset({"DET", "ADP", "PRON", "CONJ", "PRT", "NUM", ".", "X"})
 
 
 class RequestError(WsdError):
@@ -85,7 +84,8 @@ class Service:
         return replace(self.get(name).settings, **overrides)
 
     def warm_up(self) -> None:
-        """Load every backend and per-vector table now, not on the first request."""
+        """Load the spaCy pipeline, every backend and per-vector table now, not on the first request."""
+        tag_text("Warm up the tagger.")
         with self.lock:
             for name, disambiguator in self.disambiguators.items():
                 disambiguator.ensure_backend().embed([["warm", "up"]])
@@ -106,41 +106,56 @@ class Service:
     # -- disambiguate ----------------------------------------------------------------------------
 
     def prepare(self, request: DisambiguateRequest) -> Prepared:
-        """Tokenise, find the target token, check limits; raise RequestError on bad input."""
+        """Tag the sentence, find the target token and its lemma and POS, check limits; raise RequestError on
+        bad input. Explicit lemma and POS win over the tagger's."""
         index_name = request.index or self.default
         settings = self.settings_for(request.index, request)
-        spans: list[tuple[int, int]] | None = None
+        lemma = request.lemma.strip() if request.lemma else None
         if request.text is not None:
             self.check_size(len(request.text))
-            tokens, spans = tokenize(request.text)
-            position = self._text_target(request, tokens, spans)
+            tagged = [t for sentence in tag_text(request.text) for t in sentence.tokens]
+            position, tagged = self._text_target(request, tagged)
+            lemma, pos = resolve(tagged[position], lemma, request.pos)
+            tokens, span = [t.text for t in tagged], [tagged[position].start, tagged[position].end]
         else:
-            tokens = list(request.tokens or [])
+            tokens, span, pos = list(request.tokens or []), None, request.pos
             self.check_size(sum(map(len, tokens)) + len(tokens) - 1)
             position = request.target.index if request.target.index is not None else -1
-        if not 0 <= position < len(tokens):
-            raise RequestError(422, f"target.index {position} is out of range: the sentence has {len(tokens)} "
-                               f"tokens (0..{len(tokens) - 1})")
-        query = Query(tuple(tokens), position, request.lemma.strip() if request.lemma else None, request.pos)
-        target = TargetOut(index=position, token=tokens[position], span=list(spans[position]) if spans else None)
+            self._check_index(position, len(tokens))
+        query = Query(tuple(tokens), position, lemma, pos, tagged=request.text is not None)
+        target = TargetOut(index=position, token=tokens[position], span=span)
         return Prepared(index_name, query, settings, target, request.projection)
 
     @staticmethod
-    def _text_target(request: DisambiguateRequest, tokens: list[str], spans: list[tuple[int, int]]) -> int:
+    def _check_index(position: int, count: int) -> None:
+        if not 0 <= position < count:
+            raise RequestError(422, f"target.index {position} is out of range: the sentence has {count} "
+                               f"tokens (0..{count - 1})")
+
+    def _text_target(self, request: DisambiguateRequest,
+                     tagged: list[TaggedToken]) -> tuple[int, list[TaggedToken]]:
+        """The target's token number among the text's tokens, and the tokens: a span over the words of a
+        WordNet compound ("ice cream") makes them one token, a span over other words picks the first."""
         text, target = request.text or "", request.target
-        if not tokens:
+        if not tagged:
             raise RequestError(422, "text holds no word; send the sentence that holds the word")
         if target.index is not None:
-            return target.index
+            self._check_index(target.index, len(tagged))
+            return target.index, tagged
         start, end = target.start or 0, target.end or 0
         if end > len(text):
             raise RequestError(422, f"target span {start}..{end} is outside the text ({len(text)} characters); "
                                "start and end count characters from 0, end exclusive")
-        found = token_at(spans, start, end)
-        if found is None:
+        covered = [i for i, t in enumerate(tagged) if t.start < end and start < t.end]
+        if not covered:
             raise RequestError(422, f"target span {start}..{end} covers no word of the text (only spaces); "
                                "point it at the word's characters")
-        return found
+        first, last = covered[0], covered[-1]
+        if first < last:
+            unit = merge(tagged[first : last + 1], text[tagged[first].start : tagged[last].end])
+            if unit.is_content:
+                return first, [*tagged[:first], unit, *tagged[last + 1 :]]
+        return first, tagged
 
     def disambiguate(self, requests: Sequence[DisambiguateRequest]) -> list[AnswerOut]:
         """Answers in request order; the queries of one index and settings are embedded together."""
@@ -166,34 +181,28 @@ class Service:
 
     # -- annotate --------------------------------------------------------------------------------
 
-    def content_words(self, disambiguator: Disambiguator, tokens: Sequence[str]) -> list[Query]:
-        """Queries for the tokens worth disambiguating, lemma and POS resolved (SemCor tags, then WordNet)."""
-        queries = []
-        for i, token in enumerate(tokens):
-            tags = disambiguator.folder.word_tags(token)
-            if tags and tags[0][1] in FUNCTION_TAGS:
-                continue
-            lemma, pos = disambiguator.resolve(token, None, None)
-            if pos in CONTENT_POS and disambiguator.inventory.senses(lemma, pos):
-                queries.append(Query(tuple(tokens), i, lemma, pos))
-        return queries
-
     def annotate(self, request: AnnotateRequest) -> AnnotateOut:
-        """Every content word of the text disambiguated; the text is embedded once."""
+        """Every content word of the text disambiguated, sentence by sentence; the sentences are embedded
+        together."""
         index_name = request.index or self.default
         disambiguator = self.get(index_name)
         settings = self.settings_for(index_name, request)
         self.check_size(len(request.text))
-        tokens, spans = tokenize(request.text)
+        tagged = list(tagged_sentences(request.text))  # spaCy has its own lock: tag outside the models' lock
         with self.lock:
-            queries = self.content_words(disambiguator, tokens)
-            answers = disambiguator.disambiguate(queries, settings) if queries else []
+            annotated = list(annotate_tagged(disambiguator, tagged, settings))
+        tokens = [t for a in annotated for t in a.sentence.tokens]
         annotations = [
-            AnswerOut.of(answer, index_name, target=TargetOut(index=q.position, token=tokens[q.position],
-                                                  span=list(spans[q.position])))
-            for q, answer in zip(queries, answers)
+            AnswerOut.of(answer, index_name, target=TargetOut(index=a.first + i, token=token.text,
+                                                              span=[token.start, token.end]))
+            for a in annotated
+            for i, (token, answer) in enumerate(zip(a.sentence.tokens, a.answers, strict=True))
+            if answer is not None
         ]
-        return AnnotateOut(index=index_name, tokens=tokens, spans=[list(s) for s in spans], annotations=annotations)
+        message = None if annotations else "no word of the text is one that WordNet has senses for"
+        return AnnotateOut(index=index_name, tokens=[t.text for t in tokens],
+                           spans=[[t.start, t.end] for t in tokens], annotations=annotations,
+                           sentences=[SentenceOut.of(a) for a in annotated], message=message)
 
     # -- inventory -------------------------------------------------------------------------------
 
@@ -208,7 +217,7 @@ class Service:
         with self.lock:
             inventory = disambiguator.inventory
             if not inventory.senses(name, pos):
-                base, base_pos = disambiguator.resolve(lemma, None, pos)
+                base, base_pos = resolve_in((lemma,), 0, None, pos)  # the word tagged on its own
                 if base != name and base_pos and inventory.senses(base, base_pos):
                     message, name, pos = f"{lemma!r} is not a WordNet lemma; showing its base form {base!r}", \
                         base, base_pos

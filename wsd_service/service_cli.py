@@ -12,12 +12,13 @@ from typing import Any
 from index_builder.cli import add_backend_arguments, backend_options
 from index_builder.errors import WsdError
 from index_builder.inventory import CONTENT_POS
+from index_builder.text import tag_text
 from wsd_service.settings import DEFAULT_INDEX, Limits, Mode, Settings, VoteRule
 
 log = logging.getLogger(__name__)
 
 
-def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
     """The decision settings given on the command line (the others come from the index or the defaults)."""
     return {f: getattr(args, f) for f in ("k", "vote", "mode", "prior") if getattr(args, f, None) is not None}
 
@@ -30,7 +31,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     folders = args.index or [DEFAULT_INDEX]
     try:
-        disambiguators = load_indexes(folders, _overrides(args), args.build_missing, backend_options(args))
+        disambiguators = load_indexes(folders, overrides_from(args), args.build_missing, backend_options(args))
     except WsdError as err:
         raise WsdError(f"refusing to start: {err}") from err
     limits = Limits(max_text_chars=args.max_text_chars, max_batch_items=args.max_batch_items)
@@ -91,22 +92,21 @@ def cmd_query(args: argparse.Namespace) -> int:
     from wsd_service.api.schemas import DisambiguateRequest, Target
     from wsd_service.loading import load_indexes
     from wsd_service.service import Service
-    from wsd_service.tokenize import tokenize
 
-    tokens, spans = tokenize(args.sentence)
-    index = find_word(tokens, args.word, args.occurrence)
+    tagged = [token for sentence in tag_text(args.sentence) for token in sentence.tokens]
+    word = tagged[find_word([t.text for t in tagged], args.word, args.occurrence)]
     try:
-        request = DisambiguateRequest(text=args.sentence, target=Target(start=spans[index][0], end=spans[index][1]),
+        request = DisambiguateRequest(text=args.sentence, target=Target(start=word.start, end=word.end),
                                       lemma=args.lemma, pos=args.pos, k=args.k, vote=args.vote, mode=args.mode)
     except ValidationError as err:
         raise WsdError(describe_validation(err.errors())[1]) from None
-    disambiguators = load_indexes([args.index], _overrides(args), options=backend_options(args))
+    disambiguators = load_indexes([args.index], overrides_from(args), options=backend_options(args))
     answer = Service(disambiguators).disambiguate([request])[0].model_dump(mode="json")
     print(json.dumps(answer, indent=2, ensure_ascii=False) if args.json else format_answer(answer, args.sentence))
     return 0
 
 
-def _decision_arguments(parser: argparse.ArgumentParser) -> None:
+def add_decision_arguments(parser: argparse.ArgumentParser) -> None:
     defaults = Settings()
     parser.add_argument("--k", type=int, help=f"neighbors that vote (default: the index's tuned k, else {defaults.k})")
     parser.add_argument("--vote", type=VoteRule, choices=list(VoteRule),
@@ -128,7 +128,7 @@ def add_service_parsers(sub: argparse._SubParsersAction) -> None:
                        help=f"index folder (repeatable; the first is the default; default {DEFAULT_INDEX})")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    _decision_arguments(serve)
+    add_decision_arguments(serve)
     limits = Limits()
     serve.add_argument("--max-text-chars", type=int, default=limits.max_text_chars,
                        help=f"longest text accepted (default {limits.max_text_chars})")
@@ -149,7 +149,7 @@ def add_service_parsers(sub: argparse._SubParsersAction) -> None:
                        help=f"index folder (default {DEFAULT_INDEX})")
     query.add_argument("--lemma", help="lemma of the word (default: derived)")
     query.add_argument("--pos", choices=CONTENT_POS, help="POS of the word (default: derived)")
-    _decision_arguments(query)
+    add_decision_arguments(query)
     query.add_argument("--json", action="store_true", help="print the answer as JSON (as the API returns it)")
     query.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     query.set_defaults(func=cmd_query)

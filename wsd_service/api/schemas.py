@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from index_builder.inventory import Sense
+from index_builder.text import TaggedToken
+from wsd_service.annotate import AnnotatedSentence
 from wsd_service.disambiguator import Answer, Candidate, Neighbor
 from wsd_service.settings import MAX_K, MAX_PRIOR, Method, Mode, VoteRule
 
@@ -171,11 +173,52 @@ class BatchOut(BaseModel):
     results: list[AnswerOut]
 
 
+class TokenOut(BaseModel):
+    """One token of an annotated text; a content word WordNet knows carries its sense."""
+
+    index: int = Field(description="token number among all tokens of the text, counted from 0")
+    text: str
+    start: int = Field(description="first character in the text")
+    end: int = Field(description="one past the last character in the text")
+    lemma: str
+    pos: str | None = Field(description="NOUN, VERB, ADJ or ADV; null for function words and punctuation")
+    sense: Sense | None = None
+    confidence: float | None = None
+    method: Method | None = None
+
+    @classmethod
+    def of(cls, token: TaggedToken, index: int, answer: Answer | None) -> TokenOut:
+        decided = {} if answer is None else {"sense": answer.sense, "confidence": round(answer.confidence, 4),
+                                             "method": answer.method}
+        return cls(index=index, text=token.text, start=token.start, end=token.end, lemma=token.lemma,
+                   pos=token.pos, **decided)
+
+
+class SentenceOut(BaseModel):
+    """One sentence of an annotated text (also one line of `wsd annotate`'s JSON lines)."""
+
+    id: str = Field(description="d000.s000: paragraph and sentence number")
+    text: str
+    start: int
+    end: int
+    tokens: list[TokenOut] = Field(description="every token; WordNet compounds (ice cream) are one token")
+
+    @classmethod
+    def of(cls, annotated: AnnotatedSentence) -> SentenceOut:
+        sentence = annotated.sentence
+        tokens = [TokenOut.of(t, annotated.first + i, a)
+                  for i, (t, a) in enumerate(zip(sentence.tokens, annotated.answers, strict=True))]
+        return cls(id=annotated.id, text=sentence.text, start=sentence.start, end=sentence.end, tokens=tokens)
+
+
 class AnnotateOut(BaseModel):
     index: str
-    tokens: list[str]
-    spans: list[list[int]]
+    tokens: list[str] = Field(description="all tokens of the text, sentence after sentence")
+    spans: list[list[int]] = Field(description="character span of each token")
     annotations: list[AnswerOut] = Field(description="one answer per content word, with its target")
+    sentences: list[SentenceOut] = Field(description="the text sentence by sentence, every token with its "
+                                         "lemma, POS and, for content words, sense")
+    message: str | None = Field(None, description="why nothing was disambiguated, when nothing was")
 
 
 class IndexOut(BaseModel):

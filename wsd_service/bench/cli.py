@@ -9,6 +9,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from index_builder.paths import EVAL_DATASETS
+from wsd_service.bench.lemma_pos import LemmaPosSource
 from wsd_service.settings import Backoff, Mode, Settings, VoteRule
 
 BASELINES = ("mfs", "wn1st")
@@ -25,7 +26,7 @@ PUBLISHED = [
 ]
 
 
-def _baseline_systems(names: list[str]) -> list:
+def _baseline_systems(names: list[str], sources: list) -> list:
     from index_builder.corpus import read_corpus
     from index_builder.inventory import SenseInventory
     from index_builder.paths import semcor_paths
@@ -37,10 +38,10 @@ def _baseline_systems(names: list[str]) -> list:
     systems = []
     for name in names:
         if name == "wn1st":
-            systems.append(InstanceSystem(name, FirstSense(inventory).answer))
+            answer = FirstSense(inventory).answer
         else:
-            mfs = MostFrequentSense(inventory, count_senses(read_corpus(*semcor_paths())))
-            systems.append(InstanceSystem(name, mfs.answer))
+            answer = MostFrequentSense(inventory, count_senses(read_corpus(*semcor_paths()))).answer
+        systems += [InstanceSystem(name, answer, tags) for tags in sources]
     return systems
 
 
@@ -55,7 +56,7 @@ def _comma_list(kind: type) -> Callable[[str], list]:
     return parse
 
 
-def _knn_systems(args: argparse.Namespace) -> list:
+def _knn_systems(args: argparse.Namespace, sources: list) -> list:
     from index_builder.index_folder import IndexFolder
     from index_builder.inventory import SenseInventory
     from wsd_service.bench.runner import KnnSystem, QueryVectors, layer_views
@@ -83,27 +84,45 @@ def _knn_systems(args: argparse.Namespace) -> list:
                     continue
                 seen.add(settings)
                 extra = {"layers": label} if label else {}
-                systems.append(KnnSystem(disambiguator, settings, vectors, transform, extra))
+                systems += [KnnSystem(disambiguator, settings, vectors, transform, extra, tags)
+                            for tags in sources]
     return systems
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from wsd_service.bench.runner import evaluate, format_pos_table, format_table, write_json
+    from wsd_service.bench.lemma_pos import PredictedTags, format_report, side_by_side, tagging_accuracy
+    from wsd_service.bench.runner import (
+        SHORT_NAMES,
+        evaluate,
+        format_pos_table,
+        format_table,
+        load_eval_set,
+        write_json,
+    )
 
     if not args.index and not args.system:
         args.system = list(BASELINES)
-    knn = _knn_systems(args)
-    systems = _baseline_systems(args.system or []) + knn
+    tags = PredictedTags() if args.lemma_pos == LemmaPosSource.PREDICTED else None
+    sources = [None] if tags is None else [None, tags]  # predicted: each system scored both ways
+    knn = _knn_systems(args, sources)
+    systems = _baseline_systems(args.system or [], sources) + knn
     results = evaluate(systems, args.datasets, args.predictions)
     print(format_table(results, args.datasets))
     print()
     print(format_pos_table(results, "ALL" if "ALL" in args.datasets else args.datasets[-1]))
+    extra: dict = {}
+    if tags is not None:
+        tagging = {d: tagging_accuracy(load_eval_set(d), tags).summary() for d in args.datasets}
+        extra["lemma_pos"] = {"tagging": tagging, "f1": side_by_side(results)}
+        print()
+        print(format_report(tagging, extra["lemma_pos"]["f1"], SHORT_NAMES))
     print("\nPublished with other models (not re-run here), F1:")
     for system, dataset, value in PUBLISHED:
         print(f"  {value:5.2f}  {dataset:15s} {system}")
     if args.json:
-        write_json(args.json, results, {"published": [
-            {"system": s, "dataset": d, "F1": v, "published": True} for s, d, v in PUBLISHED]})
+        extra["published"] = [{"system": s, "dataset": d, "F1": v, "published": True}
+                              for s, d, v in PUBLISHED]
+        write_json(args.json, results, extra)
         print(f"\nwrote {args.json}")
     if args.plot:
         from wsd_service.bench.plots import plot_results
@@ -151,6 +170,11 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
                        help="for lemmas without training vectors: wn1st (WordNet first sense) and/or none "
                        "(unanswered: the paper's protocol)")
     bench.add_argument("--no-pos-filter", action="store_true", help="search all POS of the lemma")
+    bench.add_argument(
+        "--lemma-pos", type=LemmaPosSource, choices=list(LemmaPosSource), default=LemmaPosSource.GOLD,
+        help="gold: the evaluation sets' lemma and POS (the framework's protocol, default); predicted: also "
+        "score every system given only the sentence's words, lemma and POS from the service's spaCy "
+        "preprocessing, and report the tagging accuracy and F1 both ways side by side")
     bench.add_argument("--layers", type=lambda t: t.split(";"), metavar="SPEC;SPEC",
                        help="layer sweep over an index built with --combine concat: semicolon-separated views, "
                        "each comma-separated layers summed, e.g. '6;5;4;3,4,5,6'")

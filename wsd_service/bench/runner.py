@@ -6,7 +6,7 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Protocol
@@ -18,8 +18,8 @@ from index_builder.corpus import Sentence, read_corpus
 from index_builder.errors import WsdError
 from index_builder.evidence import source_of
 from index_builder.index_folder import IndexFolder, normalise_rows
-from index_builder.inventory import normalise_lemma
 from index_builder.paths import eval_paths
+from wsd_service.bench.lemma_pos import UNTAGGED, LemmaPosSource, PredictedTags, lemma_pos_of
 from wsd_service.bench.scorer import Score, score, score_by
 from wsd_service.disambiguator import Disambiguator
 from wsd_service.settings import Mode, Settings
@@ -71,18 +71,34 @@ class System(Protocol):
     def predict(self, evalset: EvalSet) -> dict[str, Prediction]: ...
 
 
-class InstanceSystem:
-    """Adapts a per-instance answer function (the baselines) to the System protocol."""
+def source_setting(tags: PredictedTags | None) -> dict[str, Any]:
+    """The setting label of a system given predicted lemma and POS; none for gold ones (the framework's)."""
+    return {"lemma_pos": LemmaPosSource.PREDICTED} if tags is not None else {}
 
-    def __init__(self, name: str, answer: Callable[..., str | None]) -> None:
+
+class InstanceSystem:
+    """Adapts a per-instance answer function (the baselines) to the System protocol; with `tags`, each
+    instance carries its predicted lemma and POS instead of the gold ones."""
+
+    def __init__(self, name: str, answer: Callable[..., str | None],
+                 tags: PredictedTags | None = None) -> None:
         self.name = name
-        self.setting: dict[str, Any] = {}
+        self.setting: dict[str, Any] = source_setting(tags)
         self._answer = answer
+        self.tags = tags
 
     def predict(self, evalset: EvalSet) -> dict[str, Prediction]:
-        return {
-            i.id: Prediction(self._answer(i), self.name) for s in evalset.sentences for i in s.instances
-        }
+        predicted = self.tags.for_set(evalset) if self.tags else None
+        out = {}
+        for sentence in evalset.sentences:
+            for instance in sentence.instances:
+                lemma, pos = lemma_pos_of(instance, predicted)
+                if pos is None:
+                    out[instance.id] = Prediction(None, UNTAGGED)
+                else:
+                    key = self._answer(replace(instance, lemma=lemma, pos=pos))
+                    out[instance.id] = Prediction(key, self.name)
+        return out
 
 
 @dataclass
@@ -149,7 +165,8 @@ def evaluate(
                 dataset=dataset,
                 score=score(evalset.gold, answers),
                 setting=dict(system.setting),
-                coverage=dict(Counter(p.method if p.key else "unanswered" for p in predictions.values())),
+                coverage=dict(Counter(p.method if p.key or p.method == UNTAGGED else "unanswered"
+                                      for p in predictions.values())),
                 sources=dict(Counter(p.source for p in predictions.values() if p.key and p.source)),
                 per_pos=score_by(evalset.gold, answers, evalset.pos),
             )
@@ -238,17 +255,21 @@ class QueryVectors:
 
 
 class KnnSystem:
-    """The service's Disambiguator as a benchmark system: gold lemma and POS, one setting."""
+    """The service's Disambiguator as a benchmark system: one setting, gold lemma and POS or (with `tags`) the
+    ones predicted from the sentence's words."""
 
     def __init__(self, disambiguator: Disambiguator, settings: Settings, vectors: QueryVectors,
-                 transform: Callable[[np.ndarray], np.ndarray] | None = None, label: dict[str, Any] | None = None):
+                 transform: Callable[[np.ndarray], np.ndarray] | None = None,
+                 label: dict[str, Any] | None = None, tags: PredictedTags | None = None):
         self.disambiguator = disambiguator
         self.settings = settings
         self.vectors = vectors
         self.transform = transform
+        self.tags = tags
         self.name = disambiguator.name
         self.setting = {**(label or {}), "k": settings.k, "vote": settings.vote, "mode": settings.mode,
-                        "pos_filter": settings.pos_filter, "backoff": settings.backoff}
+                        "pos_filter": settings.pos_filter, "backoff": settings.backoff,
+                        **source_setting(tags)}
         if settings.mode != Mode.KNN:  # k and the vote rule play no part in the decision
             del self.setting["k"], self.setting["vote"]
         if settings.prior:  # rows without a prior keep the shape of earlier result files
@@ -256,14 +277,18 @@ class KnnSystem:
 
     def predict(self, evalset: EvalSet) -> dict[str, Prediction]:
         vectors = self.vectors.for_set(evalset)
+        predicted = self.tags.for_set(evalset) if self.tags else None
         out = {}
         for sentence in evalset.sentences:
             for instance in sentence.instances:
+                lemma, pos = lemma_pos_of(instance, predicted)
+                if pos is None:
+                    out[instance.id] = Prediction(None, UNTAGGED)
+                    continue
                 vector = vectors[instance.id]
                 if self.transform is not None:
                     vector = normalise_rows(self.transform(vector[None, :]))[0]
-                answer = self.disambiguator.decide(vector, normalise_lemma(instance.lemma), instance.pos,
-                                                   self.settings, explain=False)
+                answer = self.disambiguator.decide(vector, lemma, pos, self.settings, explain=False)
                 source = self._sources[answer.neighbor_ids[0]] if answer.neighbor_ids else None
                 out[instance.id] = Prediction(answer.sense.key if answer.sense else None, answer.method, source)
         return out

@@ -195,9 +195,11 @@ async function annotateAll() {
   $("status").textContent = "annotating...";
   try {
     const result = await api("/v1/annotate", { text: $("sentence").value, ...options() });
-    const bySpan = new Map(result.annotations.map((a) => [`${a.target.span[0]}:${a.target.span[1]}`, a]));
+    // a compound ("ice cream") is one annotation over several word buttons
+    const covering = (b) => result.annotations.find(
+      (a) => a.target.span[0] <= Number(b.dataset.start) && Number(b.dataset.end) <= a.target.span[1]);
     for (const b of document.querySelectorAll(".word")) {
-      const a = bySpan.get(`${b.dataset.start}:${b.dataset.end}`);
+      const a = covering(b);
       b.classList.toggle("annotated", Boolean(a && a.sense));
       b.title = a && a.sense ? `${a.sense.synset}: ${a.sense.gloss}` : "";
     }

@@ -1,4 +1,4 @@
-"""The raw-text tokenizer and the 2D projection helpers of the service."""
+"""The 2D projection of a query and its neighbors."""
 
 from __future__ import annotations
 
@@ -6,25 +6,6 @@ import numpy as np
 import pytest
 
 from wsd_service.projection import pca_2d
-from wsd_service.tokenize import token_at, tokenize
-
-
-def test_tokens_and_spans():
-    text = "He didn't sit on the river-bank, 2 times!"
-    tokens, spans = tokenize(text)
-    assert tokens == ["He", "didn't", "sit", "on", "the", "river-bank", ",", "2", "times", "!"]
-    assert [text[a:b] for a, b in spans] == tokens
-
-
-def test_unicode_words():
-    tokens, _ = tokenize("Café Straße naïve — ok")
-    assert tokens == ["Café", "Straße", "naïve", "—", "ok"]
-
-
-@pytest.mark.parametrize(("start", "end", "expected"), [(0, 2, 0), (1, 2, 0), (3, 9, 1), (2, 3, None), (40, 50, None)])
-def test_token_at(start, end, expected):
-    _, spans = tokenize("He didn't")
-    assert token_at(spans, start, end) == expected
 
 
 def test_pca_2d_is_scaled_deterministic_and_handles_degenerate_input():
