@@ -132,13 +132,12 @@ def make_wsd(
     threads: int | None,
 ) -> WsdComponent:
     """The component over the index folder `index` (its backend loaded now); k, vote and mode override the
-    service's default settings, `explain=False` leaves the neighbors out of `token._.wsd`."""
+    index's own settings (tuned, else the defaults), `explain=False` leaves the neighbors out of `token._.wsd`."""
     from wsd_service.loading import load_indexes
 
     overrides: dict[str, Any] = {
         key: value for key, value in (("k", k), ("vote", vote), ("mode", mode)) if value is not None
     }
-    settings = Settings(**overrides)
     options = {"threads": threads} if threads else {}
-    (disambiguator,) = load_indexes([Path(index)], settings, options=options).values()
-    return WsdComponent(disambiguator, settings, batch_size, explain)
+    (disambiguator,) = load_indexes([Path(index)], overrides, options=options).values()
+    return WsdComponent(disambiguator, disambiguator.settings, batch_size, explain)
