@@ -50,7 +50,7 @@ class Sentence:
 
     @property
     def text(self) -> str:
-        """The tokens joined by single spaces (the sentence text stored with every neighbour)."""
+        """The tokens joined by single spaces (the sentence text stored with every neighbor)."""
         return " ".join(self.words)
 
     def char_spans(self) -> list[tuple[int, int]]:

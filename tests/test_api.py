@@ -71,7 +71,7 @@ def test_options_change_the_decision_path(client):
     assert verb["pos"] == "VERB" and (verb["sense"] is None or "%2:" in verb["sense"]["key"])
 
 
-def test_projection_places_query_and_neighbours(client):
+def test_projection_places_query_and_neighbors(client):
     status, answer = post(client, "/v1/disambiguate", {**BANK, "projection": True})
     assert status == 200
     projection = answer["projection"]

@@ -134,13 +134,13 @@ def test_serve_build_missing_builds_then_serves(tiny_index, tmp_path, monkeypatc
 # -- query ---------------------------------------------------------------------------------------------------
 
 
-def test_query_prints_sense_and_marked_neighbours(tiny_index, capsys):
+def test_query_prints_sense_and_marked_neighbors(tiny_index, capsys):
     assert main(["query", SENTENCE, "--word", "bank", "--index", str(tiny_index), "--k", "3"]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0] == "He sat on the [bank] of the river"
     assert "sense       bank%1:" in out and "gloss" in out and "confidence" in out and "method knn" in out
-    neighbours = out.split("neighbours\n")[1].splitlines()
-    assert len(neighbours) == 3 and all("[" in line and "bank" in line for line in neighbours)
+    neighbors = out.split("neighbors\n")[1].splitlines()
+    assert len(neighbors) == 3 and all("[" in line and "bank" in line for line in neighbors)
 
 
 def test_query_json(tiny_index, capsys):

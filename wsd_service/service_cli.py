@@ -68,7 +68,7 @@ def format_answer(answer: dict[str, Any], sentence: str) -> str:
     if answer.get("message"):
         lines.append(f"note        {answer['message']}")
     if answer["neighbors"]:
-        lines.append("neighbours")
+        lines.append("neighbors")
         for n in answer["neighbors"]:
             lines.append(f"  {n['similarity']:.3f}  {n['sense_key']:<24} {_marked(n['sentence'], n['span'])}")
     return "\n".join(lines)

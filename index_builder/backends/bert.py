@@ -292,7 +292,7 @@ class BertBackend(EmbeddingBackend):
 
     def _cache_pieces(self, sentences: Sequence[Sequence[str]]) -> None:
         """Tokenise the words not seen before. Pre-split words are tokenised one by one (a word's pieces never
-        depend on its neighbours), so a word -> pieces cache saves most of the tokenizer's time."""
+        depend on its neighbors), so a word -> pieces cache saves most of the tokenizer's time."""
         unseen = list(dict.fromkeys(w for words in sentences for w in words if w not in self._pieces))
         if not unseen:
             return

@@ -18,7 +18,7 @@ BASELINES = ("mfs", "wn1st")
 PUBLISHED = [
     ("kNN-BERT, bert-large (Wiedemann et al. 2019)", "SE07 (task 17)", 60.94),
     ("kNN-BERT, bert-large + POS filter (Wiedemann et al. 2019)", "SE07 (task 17)", 63.17),
-    ("BERT nearest neighbour (Loureiro & Jorge 2019)", "ALL", 71.6),
+    ("BERT nearest neighbor (Loureiro & Jorge 2019)", "ALL", 71.6),
     ("ELMo 1-NN (Peters et al. 2018 via Loureiro & Jorge 2019)", "ALL", 69.2),
     ("LMMS, BERT-large sense vectors (Loureiro & Jorge 2019)", "ALL", 75.4),
     ("MFS-SemCor (Raganato et al. 2017)", "ALL", 64.8),
