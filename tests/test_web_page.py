@@ -69,10 +69,10 @@ def test_click_a_word_shows_its_sense_and_evidence(page, tmp_path):
     assert page.text_content("#method") == "knn"
     assert page.locator("#candidates tbody tr").count() > 1
     assert page.locator("#candidates tbody tr.chosen").count() == 1
-    neighbors = page.locator("#neighbours li")
+    neighbours = page.locator("#neighbours li")
     marks = page.locator("#neighbours li mark").all_text_contents()
-    assert len(marks) == neighbors.count() and all(m.lower().startswith("bank") for m in marks)
-    assert page.locator("#plot circle.neighbor").count() == neighbors.count()
+    assert len(marks) == neighbours.count() and all(m.lower().startswith("bank") for m in marks)
+    assert page.locator("#plot circle.neighbour").count() == neighbours.count()
     assert page.locator("#plot polygon.query").count() == 1
     assert page.locator("#words .word.selected").all_text_contents() == ["bank"]
 
