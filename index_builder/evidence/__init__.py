@@ -69,7 +69,7 @@ def source_of(context_id: str) -> str:
     return "semcor"
 
 
-EVIDENCE_VERSION = 1  # bump when the contexts a source yields change: cached corpora are then rebuilt
+EVIDENCE_VERSION = 2  # bump when the contexts a source yields change: cached corpora are then rebuilt
 WORDNET_SOURCES = ("wordnet-examples", "wordnet-glosses")
 
 

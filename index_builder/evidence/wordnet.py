@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from index_builder.corpus import Instance, Sentence, Token
-from index_builder.inventory import WN_TO_UPOS, SenseInventory, normalise_lemma
+from index_builder.inventory import WN_TO_UPOS, SenseInventory, is_sense_key, normalise_lemma
 
 if TYPE_CHECKING:  # pragma: no cover
     from nltk.corpus.reader.wordnet import Lemma, Synset
@@ -89,7 +89,8 @@ def senses(synset: Synset) -> list[Lemma]:
     """The lemmas of a synset, one per sense key (WordNet lists a few twice, in two cases: 'a' and 'A')."""
     first: dict[str, Lemma] = {}
     for lemma in synset.lemmas():
-        first.setdefault(lemma.key(), lemma)
+        if is_sense_key(lemma.key()):  # nltk spells a few keys of capitalised lemmas that WordNet lacks
+            first.setdefault(lemma.key(), lemma)
     return list(first.values())
 
 
