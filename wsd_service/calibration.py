@@ -90,9 +90,11 @@ class Calibration:
     def as_json(self) -> dict[str, Any]:
         return {"format": FORMAT, **asdict(self), "x": list(self.x), "y": list(self.y)}
 
-    def save(self, path: Path) -> None:
+    def save(self, path: Path, report: dict[str, Any] | None = None) -> None:
+        """Write the map (and, under "report", how it was measured: read back by nobody but people)."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.as_json(), indent=2) + "\n", encoding="utf-8")
+        payload = self.as_json() | ({"report": report} if report else {})
+        path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
 
 
 def load_calibration(path: Path) -> Calibration:

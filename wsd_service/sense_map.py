@@ -20,6 +20,7 @@ import numpy as np
 from index_builder.errors import WsdError
 from index_builder.evidence import source_of
 from index_builder.index_folder import Group, normalise_rows
+from index_builder.inventory import normalise_lemma
 from wsd_service.disambiguator import Disambiguator
 from wsd_service.projection import one_blas_thread, pca_axes, to_centred_box
 
@@ -160,6 +161,20 @@ def find_group(disambiguator: Disambiguator, lemma: str, pos: str | None) -> Gro
         hint = f"; it has vectors as {others}" if others else ""
         raise NoTrainingVectors(f"index {disambiguator.name} has no training vectors for {where}{hint}")
     return max(found, key=lambda g: (g.count, g.pos))
+
+
+def map_lemma(disambiguator: Disambiguator, word: str, pos: str | None) -> tuple[str, str | None]:
+    """The lemma to map for a word: itself when it has training vectors, else its base form (banks ->
+    bank) when that has them, with a message saying so."""
+    name = normalise_lemma(word)
+    try:
+        find_group(disambiguator, name, pos)
+        return name, None
+    except NoTrainingVectors:
+        base, _ = disambiguator.resolve(word, None, pos)
+        if base == name or base not in disambiguator.folder.groups_by_lemma:
+            return name, None  # the map itself says why there is none
+        return base, f"{word!r} has no training vectors; showing its base form {base!r}"
 
 
 def sense_map(disambiguator: Disambiguator, lemma: str, pos: str | None = None,

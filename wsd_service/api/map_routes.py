@@ -15,7 +15,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from index_builder.inventory import normalise_lemma
 from wsd_service.api.errors import describe_validation
 from wsd_service.api.schemas import DisambiguateRequest, Pos, Target, TargetOut, Text
-from wsd_service.disambiguator import Disambiguator
 from wsd_service.sense_map import (
     DEFAULT_CAP,
     MAX_CAP,
@@ -25,7 +24,7 @@ from wsd_service.sense_map import (
     MapPoint,
     NoTrainingVectors,
     SenseMapError,
-    find_group,
+    map_lemma,
     sense_map,
 )
 from wsd_service.service import RequestError, Service
@@ -82,11 +81,10 @@ def map_answer(service: Service, lemma: str, request: SenseMapRequest) -> SenseM
     """The map of `lemma` in the request's index; RequestError 404 without training vectors, 422 for a
     method that cannot run or a bad query."""
     disambiguator = service.get(request.index)
-    name = normalise_lemma(lemma)
-    if not name:
+    if not normalise_lemma(lemma):
         raise RequestError(422, "lemma is empty; ask for a word such as /v1/senses/bank/map")
     with service.lock:
-        name, message = _training_lemma(disambiguator, lemma, name, request.pos)
+        name, message = map_lemma(disambiguator, lemma, request.pos)
         vector, target = None, None
         if request.query is not None:
             prepared = service.prepare(_as_disambiguation(request, name))
@@ -101,18 +99,6 @@ def map_answer(service: Service, lemma: str, request: SenseMapRequest) -> SenseM
     query = None if drawn.query is None else QueryPointOut(x=drawn.query[0], y=drawn.query[1], target=target)
     return SenseMapOut(**fields, shown=len(drawn.points), query=query, message=message,
                        explained=list(drawn.explained) if drawn.explained else None)
-
-
-def _training_lemma(disambiguator: Disambiguator, asked: str, name: str, pos: str | None) -> tuple[str, str | None]:
-    """The lemma to map: `name`, or the base form of an inflected word (banks -> bank), said in a message."""
-    try:
-        find_group(disambiguator, name, pos)
-        return name, None
-    except NoTrainingVectors:
-        base, _ = disambiguator.resolve(asked, None, pos)
-        if base == name or base not in disambiguator.folder.groups_by_lemma:
-            return name, None  # the map raises the 404 with its reason
-        return base, f"{asked!r} has no training vectors; showing its base form {base!r}"
 
 
 def _as_disambiguation(request: SenseMapRequest, lemma: str) -> DisambiguateRequest:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 
+from index_builder.errors import WsdError
 from index_builder.paths import EVAL_DATASETS
 from wsd_service.settings import Backoff, Mode, Settings, VoteRule
 
@@ -92,17 +93,20 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     if not args.index and not args.system:
         args.system = list(BASELINES)
-    systems = _baseline_systems(args.system or []) + _knn_systems(args)
-    results = evaluate(systems, args.datasets, args.predictions)
+    if (args.separability or args.calibration) and not args.index:
+        raise WsdError("--separability and --calibration need an --index")
+    knn = _knn_systems(args)
+    results = evaluate(_baseline_systems(args.system or []) + knn, args.datasets, args.predictions)
     print(format_table(results, args.datasets))
     print()
     print(format_pos_table(results, "ALL" if "ALL" in args.datasets else args.datasets[-1]))
     print("\nPublished with other models (not re-run here), F1:")
     for system, dataset, value in PUBLISHED:
         print(f"  {value:5.2f}  {dataset:15s} {system}")
+    extra: dict = {"published": [{"system": s, "dataset": d, "F1": v, "published": True} for s, d, v in PUBLISHED]}
+    extra.update(_studies(args, knn, results))
     if args.json:
-        write_json(args.json, results, {"published": [
-            {"system": s, "dataset": d, "F1": v, "published": True} for s, d, v in PUBLISHED]})
+        write_json(args.json, results, extra)
         print(f"\nwrote {args.json}")
     if args.plot:
         from wsd_service.bench.plots import plot_results
@@ -110,6 +114,22 @@ def cmd_bench(args: argparse.Namespace) -> int:
         plot_results(results, args.datasets, args.plot)
         print(f"wrote {args.plot}")
     return 0
+
+
+def _studies(args: argparse.Namespace, knn: list, results: list) -> dict:
+    """Sense separability and confidence calibration of the kNN systems, when asked for."""
+    out = {}
+    if args.separability:
+        from wsd_service.bench.separability import separability_report
+
+        print()
+        out["separability"] = separability_report(knn, results, args.plot)
+    if args.calibration:
+        from wsd_service.bench.calibration import calibration_report
+
+        print()
+        out["calibration"] = calibration_report(knn, args.calibration)
+    return out
 
 
 def add_bench_parser(sub: argparse._SubParsersAction) -> None:
@@ -149,6 +169,15 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
     bench.add_argument("--layers", type=lambda t: t.split(";"), metavar="SPEC;SPEC",
                        help="layer sweep over an index built with --combine concat: semicolon-separated views, "
                        "each comma-separated layers summed, e.g. '6;5;4;3,4,5,6'")
+    bench.add_argument("--separability", action="store_true",
+                       help="also measure sense separability per index and layer view: leave-one-out kNN "
+                       "accuracy and silhouette within (lemma, POS) groups with >= 2 senses of >= 5 vectors, "
+                       "beside the F1 of the same view, and their correlation across views")
+    bench.add_argument("--calibration", type=Path, metavar="DIR",
+                       help="also study the calibration of the vote share (reliability diagram, ECE) on ALL at "
+                       "each index's first kNN setting of the grid, fit an isotonic map on semeval2007 and "
+                       "write DIR/INDEX.calibration.json (for wsd serve --calibration) and "
+                       "DIR/INDEX.reliability.png")
     bench.add_argument("--json", type=Path, metavar="PATH", help="also write the results as JSON")
     bench.add_argument("--plot", type=Path, metavar="PATH", help="also draw F1 per dataset and F1 against k (PNG)")
     bench.add_argument(

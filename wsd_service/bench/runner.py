@@ -58,6 +58,7 @@ def load_eval_set(name: str) -> EvalSet:
 class Prediction:
     key: str | None  # None = left unanswered
     method: str  # how it was reached, e.g. knn, centroid, backoff, mfs
+    confidence: float = 0.0  # the answer's confidence (kNN systems; calibration studies)
 
 
 class System(Protocol):
@@ -258,7 +259,8 @@ class KnnSystem:
                     vector = normalise_rows(self.transform(vector[None, :]))[0]
                 answer = self.disambiguator.decide(vector, normalise_lemma(instance.lemma), instance.pos,
                                                    self.settings, explain=False)
-                out[instance.id] = Prediction(answer.sense.key if answer.sense else None, answer.method)
+                out[instance.id] = Prediction(answer.sense.key if answer.sense else None, answer.method,
+                                              answer.confidence)
         return out
 
 
