@@ -165,6 +165,7 @@ def main() -> None:
         for (system, key), by_ds in nopos.items():
             lines.append(f"| {label(json.loads(key))} | {by_ds[DEV]['F1']:.1f} | {by_ds['ALL']['F1']:.1f} |")
         lines.append("")
+    lines += separability_section() + calibration_section()
     lines += ["## Plots", "", ("Left: F1 per dataset at each system's best setting on SE07. Middle: F1 on ALL "
                                "against k. Right (layer sweep): F1 on SE07 at each layer view's best setting "
                                "there, and F1 on ALL at that same setting."), ""]
@@ -172,6 +173,50 @@ def main() -> None:
     lines += ["", "## Commands", "", "```bash", COMMANDS.strip(), "```", ""]
     (RESULTS / "README.md").write_text("\n".join(lines))
     print(f"wrote {RESULTS / 'README.md'}")
+
+
+def separability_section() -> list[str]:
+    """The separability table of results/separability.json (wsd bench --separability), if there is one."""
+    path = RESULTS / "separability.json"
+    report = json.loads(path.read_text()).get("separability") if path.is_file() else None
+    if not report:
+        return []
+    lines = ["## Sense separability: which layer knows sense, and does it predict F1?", "",
+             (f"Over SemCor's (lemma, POS) groups with at least {report['min_senses']} senses of at least "
+              f"{report['min_examples']} training vectors each: leave-one-out kNN accuracy within the group (k=10, "
+              "majority) and the mean silhouette of the senses (cosine), both averaged over groups; beside them "
+              "the F1 of the same view at its best setting on SE07."), "",
+             "| index / view | groups | vectors | LOO kNN | silhouette | SE07 | ALL |", "|---|---|---|---|---|---|---|"]
+    for row in report["rows"]:
+        f1 = row.get("f1") or {}
+        lines.append(f"| {row['system']} | {row['groups']} | {row['vectors']} | {row['loo_accuracy']:.3f} | "
+                     f"{row['silhouette']:.3f} | {f1.get('SE07', '')} | {f1.get('ALL', '')} |")
+    corr = report["correlation"]
+    lines.append("")
+    for name in ("spearman", "pearson"):
+        values = ", ".join(f"{measure} {value:+.2f}" for measure, value in corr[name].items() if value is not None)
+        lines.append(f"- {name.capitalize()} correlation with SE07 F1 across {corr['views']} views: {values or 'n/a'}")
+    return lines + [""]
+
+
+def calibration_section() -> list[str]:
+    """Reliability of the confidence from results/calibration/*.calibration.json (wsd bench --calibration)."""
+    paths = sorted((RESULTS / "calibration").glob("*.calibration.json"))
+    if not paths:
+        return []
+    lines = ["## Calibration of the confidence", "",
+             ("Expected calibration error (10 bins) of the kNN answers' vote share, and of the calibrated "
+              "confidence (isotonic regression fitted on SE07 only; ALL contains SE07, so ALL without it is the "
+              "held-out figure). Serve it with `wsd serve --calibration results/calibration/INDEX.calibration.json`."),
+             "", "| index | setting | set | answers | accuracy | ECE vote share | ECE calibrated |",
+             "|---|---|---|---|---|---|---|"]
+    for path in paths:
+        report = json.loads(path.read_text())["report"]
+        for before, after in zip(report["before"], report["after"]):
+            lines.append(f"| {report['system']} | {label(report['settings'])} | {before['dataset']} | "
+                         f"{before['answers']} | {before['accuracy']:.3f} | {before['ece']:.3f} | {after['ece']:.3f} |")
+    lines += [""] + [f"![{p.stem}](calibration/{p.name})" for p in sorted((RESULTS / "calibration").glob("*.png"))]
+    return lines + [""]
 
 
 COMMANDS = """
@@ -188,6 +233,11 @@ wsd bench --index indexes/bert-minilm --index indexes/flair-news-fast --system m
     --k 5,10 --vote paper,majority --backoff wn1st,none --json results/main.json --predictions results/predictions
 wsd bench --index indexes/bert-minilm-all-layers --layers "0;1;2;3;4;5;6;5,6;4,5,6;3,4,5,6;1,2,3,4,5,6" \\
     --k 1,3,5,10,20 --vote paper,majority,weighted --json results/layer_sweep.json
+wsd bench --index indexes/bert-minilm-all-layers --layers "0;1;2;3;4;5;6;3,4,5,6" --index indexes/flair-news-fast \\
+    --index indexes/bert-minilm --k 1,5,10 --vote majority,weighted --datasets semeval2007 ALL \\
+    --separability --json results/separability.json --plot results/separability.png
+wsd bench --index indexes/bert-minilm --datasets semeval2007 ALL --calibration results/calibration
+wsd map bank --index indexes/bert-minilm --index indexes/flair-news-fast --png results/maps/bank.png
 python benchmarks/results_page.py    # this page and every results/*.png, from the JSON files
 """
 

@@ -96,18 +96,24 @@ def test_bench_separability_over_layer_views(tiny_index, tmp_path, monkeypatch, 
     layered = layered_copy(tiny_index, tmp_path / "layered")
     fake_backend_ignoring_layers(monkeypatch)
     out = tmp_path / "sep.json"
-    assert main(["bench", "--index", str(layered), "--layers", "0;1;0,1", "--datasets", "semeval2007",
-                 "--separability", "--json", str(out), "--plot", str(tmp_path / "sep.png")]) == 0
+    assert main(["bench", "--index", str(layered), "--index", str(tiny_index), "--layers", "0;1;0,1",
+                 "--datasets", "semeval2007", "--separability", "--json", str(out),
+                 "--plot", str(tmp_path / "sep.png")]) == 0
     report = json.loads(out.read_text())["separability"]
-    assert [r["layers"] for r in report["rows"]] == ["0", "1", "0,1"]
+    assert [(r["system"], r["layers"]) for r in report["rows"]] == [
+        ("layered[layers=0]", "0"), ("layered[layers=1]", "1"), ("layered[layers=0,1]", "0,1"), ("tiny", None)]
     assert all(r["f1"]["SE07"] > 0 and r["groups"] > 0 for r in report["rows"])
-    assert report["correlation"]["views"] == 3 and set(report["correlation"]["spearman"]) == {"loo_accuracy",
+    whole, summed = report["rows"][3], report["rows"][2]  # layers 0 and 1 summed is not the concatenation
+    assert whole["groups"] == summed["groups"] and whole["loo_accuracy"] != summed["loo_accuracy"]
+    assert report["correlation"]["views"] == 4 and set(report["correlation"]["spearman"]) == {"loo_accuracy",
                                                                                                "silhouette"}
     assert (tmp_path / "sep_separability.png").read_bytes()[:4] == b"\x89PNG"
     printed = capsys.readouterr().out
-    assert "Sense separability" in printed and "Spearman correlation with SE07 F1 across 3 views" in printed
+    assert "Sense separability" in printed and "Spearman correlation with SE07 F1 across 4 views" in printed
 
 
-def test_separability_needs_an_index(capsys):
+def test_separability_needs_an_index_and_layers_a_concat_one(tiny_index, capsys):
     assert main(["bench", "--system", "wn1st", "--separability"]) == 2
     assert "need an --index" in capsys.readouterr().err
+    assert main(["bench", "--index", str(tiny_index), "--layers", "0", "--separability"]) == 2
+    assert "needs an index built with --combine concat" in capsys.readouterr().err

@@ -12,7 +12,7 @@ import numpy as np
 
 from index_builder.errors import WsdError
 from index_builder.inventory import CONTENT_POS
-from wsd_service.sense_map import DEFAULT_CAP, MapMethod, SenseMap, map_lemma, sense_map
+from wsd_service.sense_map import DEFAULT_CAP, MapMethod, SenseMap, find_group, map_lemma, sense_map
 
 MAX_LEGEND = 12  # senses named in the legend; rarer ones share one grey
 
@@ -119,20 +119,22 @@ def cmd_map(args: argparse.Namespace) -> int:
 
     if args.sentence is not None and args.word is None:
         raise WsdError("--sentence needs --word (the word of the sentence to place in the maps)")
-    inventory, rows = SenseInventory(), []
-    for folder in args.index:
-        disambiguator = Disambiguator(IndexFolder(folder), inventory=inventory)
-        lemma, message = map_lemma(disambiguator, args.lemma, args.pos)
-        if message:
-            print(f"{disambiguator.name}: {message}")
+    inventory = SenseInventory()
+    disambiguators = [Disambiguator(IndexFolder(folder), inventory=inventory) for folder in args.index]
+    lemma, message = map_lemma(disambiguators[0], args.lemma, args.pos)  # the same group in every index
+    pos = find_group(disambiguators[0], lemma, args.pos).pos
+    if message:
+        print(message)
+    rows = []
+    for disambiguator in disambiguators:
         vector = None
         if args.sentence is not None:
             tokens = tokenize(args.sentence)[0]
-            query = Query(tuple(tokens), find_word(tokens, args.word, 1), lemma, args.pos)
+            query = Query(tuple(tokens), find_word(tokens, args.word, 1), lemma, pos)
             vector = disambiguator.embed([query])[0]
         row = []
         for label, transform in _views(disambiguator.folder, args.layers):
-            drawn = sense_map(disambiguator, lemma, args.pos, args.method, args.cap, vector, transform)
+            drawn = sense_map(disambiguator, lemma, pos, args.method, args.cap, vector, transform)
             row.append(Panel(disambiguator.name + (f" [layers {label}]" if label else ""), drawn))
         rows.append(row)
     first = rows[0][0].map

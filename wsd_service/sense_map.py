@@ -214,7 +214,7 @@ def _points(disambiguator: Disambiguator, ids: np.ndarray, labels: list[str], xy
     records = disambiguator.folder.records(ids.tolist())
     texts = disambiguator.folder.sentences(list({r.sentence_id for r in records}))
     return [
-        MapPoint(round(float(x), 4), round(float(y), 4), label, r.instance_id, r.sentence_id,
-                 source_of(r.instance_id), texts.get(r.sentence_id, ""), r.span)
-        for r, label, (x, y) in zip(records, labels, xy.tolist())
+        MapPoint(x, y, label, r.instance_id, r.sentence_id, source_of(r.instance_id), texts.get(r.sentence_id, ""),
+                 r.span)
+        for r, label, (x, y) in zip(records, labels, np.round(xy, 4).tolist())
     ]

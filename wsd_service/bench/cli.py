@@ -66,11 +66,14 @@ def _knn_systems(args: argparse.Namespace) -> list:
     grid = list(itertools.product(args.k, args.vote, args.mode, [not args.no_pos_filter], args.backoff,
                                   args.prior))
     systems = []
-    for folder in args.index or []:
-        index = IndexFolder(folder)
+    indexes = [IndexFolder(folder) for folder in args.index or []]
+    layered = {i.name for i in indexes if args.layers and i.backend_spec.get("combine") == "concat"}
+    if args.layers and indexes and not layered:
+        layer_views(indexes[0], args.layers)  # raises: says the sweep needs an index built with concat
+    for index in indexes:
         base = Disambiguator(index, inventory=inventory)
         vectors = QueryVectors(base)
-        views = layer_views(index, args.layers) if args.layers else [(None, None)]
+        views = layer_views(index, args.layers) if index.name in layered else [(None, None)]
         for label, transform in views:
             disambiguator = base if transform is None else Disambiguator(
                 index.derived(transform, f"{index.name}[layers={label}]"), base.backend, inventory)
@@ -167,8 +170,8 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
                        "(unanswered: the paper's protocol)")
     bench.add_argument("--no-pos-filter", action="store_true", help="search all POS of the lemma")
     bench.add_argument("--layers", type=lambda t: t.split(";"), metavar="SPEC;SPEC",
-                       help="layer sweep over an index built with --combine concat: semicolon-separated views, "
-                       "each comma-separated layers summed, e.g. '6;5;4;3,4,5,6'")
+                       help="layer sweep over indexes built with --combine concat (others are scored whole): "
+                       "semicolon-separated views, each comma-separated layers summed, e.g. '6;5;4;3,4,5,6'")
     bench.add_argument("--separability", action="store_true",
                        help="also measure sense separability per index and layer view: leave-one-out kNN "
                        "accuracy and silhouette within (lemma, POS) groups with >= 2 senses of >= 5 vectors, "
