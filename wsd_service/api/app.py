@@ -122,7 +122,7 @@ def create_app(disambiguators: Mapping[str, Disambiguator], limits: Limits | Non
     ) -> Response:
         return _json(service.senses(lemma, pos, index))
 
-    add_sense_map_routes(app, service, _errors(404, 422))
+    add_sense_map_routes(app, service, _errors)
 
     @app.get("/healthz", response_model=HealthOut, tags=["service"], summary="Liveness: the service is up, indexes loaded")
     def healthz() -> dict[str, Any]:

@@ -3,6 +3,7 @@ target word is placed in the map as the query)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -110,15 +111,15 @@ def _as_disambiguation(request: SenseMapRequest, lemma: str) -> DisambiguateRequ
         raise RequestError(422, f"query: {describe_validation(err.errors())[1]}") from None
 
 
-def add_sense_map_routes(app: FastAPI, service: Service, responses: dict[int | str, dict[str, Any]]) -> None:
-    """Register GET and POST /v1/senses/{lemma}/map; `responses` documents the error statuses."""
-    documented = {200: {"model": SenseMapOut, "description": "OK"}, **responses}
+def add_sense_map_routes(app: FastAPI, service: Service, errors: Callable[..., dict[int | str, Any]]) -> None:
+    """Register GET and POST /v1/senses/{lemma}/map; `errors(*codes)` documents error statuses."""
+    ok = {200: {"model": SenseMapOut, "description": "OK"}}
 
     def reply(lemma: str, request: SenseMapRequest) -> Response:
         answer = map_answer(service, lemma, request)
         return Response(answer.model_dump_json(exclude_none=False), media_type="application/json")
 
-    @app.get("/v1/senses/{lemma}/map", response_model=None, tags=["inventory"], responses=documented,
+    @app.get("/v1/senses/{lemma}/map", response_model=None, tags=["inventory"], responses={**ok, **errors(404, 422)},
              summary="Sense map: every training vector of a lemma in 2D, colored by sense")
     def get_map(
         lemma: str = PathParam(description="a lemma such as bank"),
@@ -129,7 +130,8 @@ def add_sense_map_routes(app: FastAPI, service: Service, responses: dict[int | s
     ) -> Response:
         return reply(lemma, SenseMapRequest(pos=pos, index=index, method=method, cap=cap))
 
-    @app.post("/v1/senses/{lemma}/map", response_model=None, tags=["inventory"], responses=documented,
+    @app.post("/v1/senses/{lemma}/map", response_model=None, tags=["inventory"],
+              responses={**ok, **errors(400, 404, 413, 422)},
               summary="Sense map with a query sentence placed in it")
     def post_map(request: SenseMapRequest, lemma: str = PathParam(description="a lemma such as bank")) -> Response:
         return reply(lemma, request)
