@@ -123,14 +123,15 @@ def sample_per_sense(labels: Sequence[str], cap: int, seed: int = 0) -> tuple[np
 
 def layout(vectors: np.ndarray, method: MapMethod, query: np.ndarray | None = None, seed: int = 0) -> Layout:
     """2D coordinates of the vectors (and of the query) scaled together into [-1, 1]."""
-    if method == MapMethod.PCA:
-        fitted = pca_axes(vectors)
-        rows = vectors if query is None else np.vstack([vectors, query[None, :]])
-        placed = to_centred_box((rows.astype(np.float64) - fitted.mean) @ fitted.axes.T)
-        explained = (round(float(fitted.explained[0]), 4), round(float(fitted.explained[1]), 4))
-    else:
-        placed = to_centred_box(_tsne(vectors if query is None else np.vstack([vectors, query[None, :]]), seed))
-        explained = None
+    rows = vectors if query is None else np.vstack([vectors, query[None, :]])
+    explained = None
+    with one_blas_thread():
+        if method == MapMethod.PCA:
+            fitted = pca_axes(vectors)
+            placed = to_centred_box((rows.astype(np.float64) - fitted.mean) @ fitted.axes.T)
+            explained = (round(float(fitted.explained[0]), 4), round(float(fitted.explained[1]), 4))
+        else:
+            placed = to_centred_box(_tsne(rows, seed))
     if query is None:
         return Layout(placed, None, explained)
     return Layout(placed[:-1], placed[-1], explained)
@@ -147,8 +148,7 @@ def _tsne(rows: np.ndarray, seed: int) -> np.ndarray:
 
     perplexity = min(30.0, (len(rows) - 1) / 3)
     tsne = TSNE(n_components=2, perplexity=perplexity, init="pca", metric="cosine", random_state=seed, n_jobs=1)
-    with one_blas_thread():
-        return tsne.fit_transform(np.asarray(rows, np.float64))
+    return tsne.fit_transform(np.asarray(rows, np.float64))
 
 
 def find_group(disambiguator: Disambiguator, lemma: str, pos: str | None) -> Group:

@@ -4,7 +4,6 @@ target word is placed in the map as the query)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict
 from typing import Any
 
 from fastapi import FastAPI
@@ -96,9 +95,10 @@ def map_answer(service: Service, lemma: str, request: SenseMapRequest) -> SenseM
             raise RequestError(404, f"{err}; GET /v1/senses/{name} lists its senses") from err
         except SenseMapError as err:
             raise RequestError(422, str(err)) from err
-    fields: dict[str, Any] = {k: v for k, v in asdict(drawn).items() if k not in ("query", "explained")}
     query = None if drawn.query is None else QueryPointOut(x=drawn.query[0], y=drawn.query[1], target=target)
-    return SenseMapOut(**fields, shown=len(drawn.points), query=query, message=message,
+    return SenseMapOut(lemma=drawn.lemma, pos=drawn.pos, index=drawn.index, method=drawn.method, cap=drawn.cap,
+                       total=drawn.total, shown=len(drawn.points), dropped=drawn.dropped, points=drawn.points,
+                       centroids=drawn.centroids, legend=drawn.legend, query=query, message=message,
                        explained=list(drawn.explained) if drawn.explained else None)
 
 
