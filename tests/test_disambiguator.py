@@ -136,3 +136,12 @@ def test_a_large_prior_tends_to_the_most_frequent_sense(disambiguator: Disambigu
     for mode in ("knn", "sense"):
         answer = disambiguator.disambiguate([Query(tokens, 1)], Settings(mode=mode, prior=10.0))[0]
         assert answer.sense.key == most_frequent
+
+
+def test_margin_is_the_lead_over_the_runner_up():
+    from wsd_service.disambiguator import margin
+
+    assert margin({"a": 6, "b": 3, "c": 1}, "a", "knn") == pytest.approx(0.3)  # shares 0.6 - 0.3
+    assert margin({"a": 4}, "a", "knn") == 1.0
+    assert margin({"a": 0.8, "b": 0.75}, "a", "centroid") == pytest.approx(0.05)
+    assert margin({"a": 0.2, "b": -0.3}, "a", "sense") == pytest.approx(0.5)

@@ -1,6 +1,8 @@
 """The web page in a real headless browser (Debian's Chromium), served by a real uvicorn server.
 
-Set WSD_SCREENSHOT=path to keep a copy of the screenshot (docs/screenshot.png was made that way)."""
+Set WSD_SCREENSHOT=path to keep a copy of the screenshot (docs/screenshot.png was made that way) and
+WSD_MAP_SCREENSHOT=path for the sense map view (docs/sense_map.png); WSD_PAGE_INDEX=DIR serves that index
+instead of the tiny fake one (for pictures of a real index)."""
 
 from __future__ import annotations
 
@@ -33,8 +35,23 @@ def browser():
         launched.close()
 
 
+@pytest.fixture(scope="module")
+def site(request):
+    """Base URL of the page under test: the tiny fake index, or the index folder named by WSD_PAGE_INDEX."""
+    folder = os.environ.get("WSD_PAGE_INDEX")
+    if not folder:
+        yield request.getfixturevalue("live_server")
+        return
+    from tests.server_thread import running_server
+    from wsd_service.api.app import create_app
+    from wsd_service.loading import load_indexes
+
+    with running_server(create_app(load_indexes([Path(folder)]), warm=True)) as url:
+        yield url
+
+
 @pytest.fixture
-def page(browser, live_server):
+def page(browser, site):
     page = browser.new_page(viewport={"width": 1120, "height": 900})
     page.problems = []  # JS errors, console errors, requests that leave the machine
     page.on("pageerror", lambda err: page.problems.append(f"page error: {err}"))
@@ -48,7 +65,7 @@ def page(browser, live_server):
             route.abort()
 
     page.route("**/*", local_only)
-    page.goto(f"{live_server}/")
+    page.goto(f"{site}/")
     page.wait_for_selector("body[data-ready]")  # the index defaults are in the form
     yield page
     page.close()
@@ -84,6 +101,45 @@ def test_click_a_word_shows_its_sense_and_evidence(page, tmp_path):
     assert page.problems == []
 
 
+def test_sense_map_shows_every_training_vector_and_the_query(page, tmp_path):
+    page.fill("#sentence", "The jury said the election was conducted well.")
+    page.locator("#words .word", has_text="said").click()
+    page.wait_for_selector("#result:not([hidden])")
+    assert page.is_hidden("#map-body")
+    page.click("#show-map")
+    page.wait_for_selector("#map-body:not([hidden])")
+    page.wait_for_function("document.querySelectorAll('#sense-map circle.map-point').length > 0")
+
+    points = page.locator("#sense-map circle.map-point")
+    legend = page.locator("#map-legend li")
+    trained = sum(int(row) for row in page.locator("#candidates tbody td.num:nth-child(4)").all_text_contents())
+    assert points.count() <= trained and legend.count() >= 2
+    assert f"{points.count()} of " in page.text_content("#map-note")
+    assert page.locator("#sense-map .map-centroid").count() == legend.count()
+    assert page.locator("#sense-map polygon.map-query").count() == 1
+    assert all(text.strip() for text in page.locator("#map-legend .gloss-cell").all_text_contents())
+    chosen = page.text_content("#sense-key")  # the candidate table and the map color a sense alike
+    row_colour = page.locator("#candidates tbody tr.chosen .dot").evaluate("d => d.style.background")
+    assert row_colour in page.locator("#map-legend .dot").evaluate_all("ds => ds.map(d => d.style.background)")
+    assert chosen
+
+    points.first.hover(force=True)  # force: points may overlap; the topmost one answers
+    assert page.locator("#map-detail mark").text_content().lower() in ("say", "says", "said", "saying")
+    points.nth(points.count() - 1).click(force=True)
+    detail = page.text_content("#map-detail")
+    points.first.hover(force=True)  # a clicked point stays shown
+    assert page.text_content("#map-detail") == detail and "semcor" in detail
+
+    shot = tmp_path / "sense-map.png"
+    page.locator("#sense-map-panel").screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+    if os.environ.get("WSD_MAP_SCREENSHOT"):
+        shutil.copyfile(shot, os.environ["WSD_MAP_SCREENSHOT"])
+    page.click("#show-map")
+    assert page.is_hidden("#map-body")
+    assert page.problems == []
+
+
 def test_errors_are_shown_not_thrown(page):
     page.fill("#k", "0")
     page.locator("#words .word").first.click()
@@ -105,7 +161,7 @@ def test_annotate_all_marks_content_words(page):
 def test_api_docs_render_from_the_machine(page, live_server):
     page.goto(f"{live_server}/docs")
     page.wait_for_selector(".opblock", timeout=20_000)
-    assert page.locator(".opblock").count() == 6
+    assert page.locator(".opblock").count() == 8
     assert page.problems == []
 
 

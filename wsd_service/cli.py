@@ -1,4 +1,4 @@
-"""`wsd`: the service's command line: serve, query, annotate, bench."""
+"""`wsd`: the service's command line: serve, query, annotate, bench, map."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 from index_builder.errors import WsdError
 from wsd_service.annotate_cli import add_annotate_parser
 from wsd_service.bench.cli import add_bench_parser
+from wsd_service.map_cli import add_map_parser
 from wsd_service.service_cli import add_service_parsers
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     add_bench_parser(sub)
+    add_map_parser(sub)
     add_service_parsers(sub)
     add_annotate_parser(sub)
     return parser

@@ -15,11 +15,13 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from index_builder.backends import EmbeddingBackend, create_backend
+from index_builder.evidence import source_of
 from index_builder.index_folder import Group, IndexFolder, normalise_rows
 from index_builder.inventory import Sense, SenseInventory
 from index_builder.text import resolve_in
+from wsd_service.calibration import Calibration
 from wsd_service.sense_vectors import SenseVectors, Source
-from wsd_service.settings import Backoff, Method, Mode, Settings, VoteRule
+from wsd_service.settings import Backoff, ConfidenceKind, Method, Mode, Settings, VoteRule
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,7 @@ class Neighbor:
     span: tuple[int, int]
     sentence_id: str
     instance_id: str
+    source: str = "semcor"  # semcor, wordnet-examples or wordnet-glosses (from the instance id)
 
 
 @dataclass
@@ -67,6 +70,8 @@ class Answer:
     neighbor_ids: list[int] = field(default_factory=list)  # vector ids of the neighbors, nearest first
     propagated: dict[str, Source] = field(default_factory=dict)  # sense mode: senses without own vectors
     message: str | None = None
+    margin: float = 0.0  # the winner's score minus the runner-up's (vote shares for knn, cosines otherwise)
+    confidence_kind: ConfidenceKind = ConfidenceKind.VOTE_SHARE
     vector: np.ndarray | None = field(default=None, repr=False)  # the query's own vector (not serialised)
 
 
@@ -117,6 +122,16 @@ def confidence(scores: dict[str, float], chosen: str, mode: Mode) -> float:
     return scores[chosen] / total if total else 0.0
 
 
+def margin(scores: dict[str, float], chosen: str, mode: Mode) -> float:
+    """How far the winner leads the runner-up (a runner-up that did not score counts 0): in knn mode the
+    difference of their vote shares, in centroid and sense modes the difference of their cosines."""
+    lead = scores[chosen] - max((v for key, v in scores.items() if key != chosen), default=0.0)
+    if mode != Mode.KNN:
+        return lead
+    total = sum(max(v, 0.0) for v in scores.values())
+    return lead / total if total else 0.0
+
+
 class Disambiguator:
     """kNN / centroid sense decisions over one index folder, with explanations."""
 
@@ -126,6 +141,7 @@ class Disambiguator:
         self.backend = backend
         self.inventory = inventory or SenseInventory()
         self.settings = settings or Settings()
+        self.calibration: Calibration | None = None  # maps the knn vote share to a calibrated confidence
         self._centroid_cache: dict[tuple[str, str], tuple[list[str], np.ndarray]] = {}
         self._sense_vectors: SenseVectors | None = None  # built on first use of the sense mode
 
@@ -220,7 +236,8 @@ class Disambiguator:
         scores = with_prior(answer.votes, counts, s.prior)
         chosen = winner(scores, keys, sims)
         answer.method = {Mode.KNN: Method.KNN, Mode.CENTROID: Method.CENTROID, Mode.SENSE: Method.SENSE}[s.mode]
-        answer.confidence = confidence(scores, chosen, s.mode)
+        answer.confidence, answer.confidence_kind = self._confidence(scores, chosen, s)
+        answer.margin = margin(scores, chosen, s.mode)
         answer.sense = self.inventory.sense(chosen)
         if answer.sense is None:  # a training key WordNet 3.0 does not know: never in the shipped data
             answer.message = f"training key {chosen} is not in WordNet 3.0"
@@ -228,16 +245,24 @@ class Disambiguator:
             answer.neighbors = self._explain(ids, sims)
         return answer
 
+    def _confidence(self, scores: dict[str, float], chosen: str, s: Settings) -> tuple[float, ConfidenceKind]:
+        """The winner's confidence and what it is: a cosine (centroid, sense), the vote share, or the vote
+        share mapped by the index's calibration when that was fitted for these settings."""
+        raw = confidence(scores, chosen, s.mode)
+        if s.mode != Mode.KNN:
+            return raw, ConfidenceKind.COSINE
+        if self.calibration is not None and self.calibration.fits(s):
+            return self.calibration.apply(raw), ConfidenceKind.CALIBRATED
+        return raw, ConfidenceKind.VOTE_SHARE
+
     def _centroid_scores(self, groups: list[Group], vector: np.ndarray) -> dict[str, float]:
-        """The nearest sense centroid of the groups and its cosine."""
-        best, best_sim = "", -2.0
+        """The cosine of every sense centroid of the groups (the best one where a sense is in several)."""
+        scores: dict[str, float] = {}
         for group in groups:
             names, centroids = self._centroids(group)
-            scores = centroids @ vector
-            j = int(np.argmax(scores))
-            if scores[j] > best_sim:
-                best, best_sim = names[j], float(scores[j])
-        return {best: best_sim}
+            for name, sim in zip(names, (centroids @ vector).tolist()):
+                scores[name] = max(sim, scores.get(name, -2.0))
+        return scores
 
     def _sense_scores(self, lemma: str, pos: str | None, vector: np.ndarray) -> tuple[dict[str, float], dict]:
         """Cosine with the sense vector of every WordNet sense of the lemma, and which were propagated."""
@@ -284,6 +309,7 @@ class Disambiguator:
                 sense_key=record.keys[0], synset=sense.synset if sense else None, gloss=sense.gloss if sense else None,
                 similarity=round(float(sim), 4), sentence=texts.get(record.sentence_id, ""), span=record.span,
                 sentence_id=record.sentence_id, instance_id=record.instance_id,
+                source=source_of(record.instance_id),
             ))
         return out
 

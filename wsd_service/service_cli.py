@@ -13,6 +13,7 @@ from index_builder.cli import add_backend_arguments, backend_options
 from index_builder.errors import WsdError
 from index_builder.inventory import CONTENT_POS
 from index_builder.text import tag_text
+from wsd_service.calibration import attach_calibrations
 from wsd_service.settings import DEFAULT_INDEX, Limits, Mode, Settings, VoteRule
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         disambiguators = load_indexes(folders, overrides_from(args), args.build_missing, backend_options(args))
     except WsdError as err:
         raise WsdError(f"refusing to start: {err}") from err
+    attach_calibrations(disambiguators, args.calibration or [])
     limits = Limits(max_text_chars=args.max_text_chars, max_batch_items=args.max_batch_items)
     app = create_app(disambiguators, limits, warm=True)
     names = ", ".join(disambiguators)
@@ -60,8 +62,8 @@ def format_answer(answer: dict[str, Any], sentence: str) -> str:
         return "\n".join(lines)
     lines += [f"sense       {sense['key']}  {sense['synset']}",
               f"gloss       {sense['gloss']}",
-              f"confidence  {answer['confidence']:.2f}  method {answer['method']}  k {answer['k']}  index "
-              + answer["index"]]
+              (f"confidence  {answer['confidence']:.2f} ({answer['confidence_kind']})  margin "
+               f"{answer['margin']:.2f}  method {answer['method']}  k {answer['k']}  index {answer['index']}")]
     if answer["votes"]:
         votes = sorted(answer["votes"].items(), key=lambda kv: -kv[1])
         lines.append("votes       " + ", ".join(f"{key} {value:g}" for key, value in votes))
@@ -101,6 +103,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     except ValidationError as err:
         raise WsdError(describe_validation(err.errors())[1]) from None
     disambiguators = load_indexes([args.index], overrides_from(args), options=backend_options(args))
+    attach_calibrations(disambiguators, args.calibration or [])
     answer = Service(disambiguators).disambiguate([request])[0].model_dump(mode="json")
     print(json.dumps(answer, indent=2, ensure_ascii=False) if args.json else format_answer(answer, args.sentence))
     return 0
@@ -116,6 +119,10 @@ def add_decision_arguments(parser: argparse.ArgumentParser) -> None:
                         f"tuned mode, else {defaults.mode})")
     parser.add_argument("--prior", type=float, help=f"weight of the senses' training frequency (default: the "
                         f"index's tuned weight, else {defaults.prior})")
+    parser.add_argument("--calibration", action="append", type=Path, metavar="FILE",
+                        help="calibrated confidence for the index the file names, written by wsd bench "
+                        "--calibration (repeatable); it applies to kNN answers at the settings it was fitted "
+                        "for, and answers say confidence_kind")
 
 
 def add_service_parsers(sub: argparse._SubParsersAction) -> None:

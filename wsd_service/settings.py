@@ -45,6 +45,15 @@ class Method(StrEnum):
     NONE = "none"
 
 
+class ConfidenceKind(StrEnum):
+    """What an answer's confidence is: the winner's share of the kNN vote, that share mapped by a
+    calibration fitted on a development set, or the winner's cosine (centroid and sense modes)."""
+
+    VOTE_SHARE = "vote share"
+    CALIBRATED = "calibrated"
+    COSINE = "cosine"
+
+
 MAX_K = 100
 MAX_PRIOR = 10.0
 DEFAULT_INDEX = Path("indexes/bert-minilm")  # what `wsd serve` and `wsd query` load without --index

@@ -5,6 +5,7 @@
     POST /v1/annotate            every content word of a text
     GET  /v1/indexes             loaded indexes
     GET  /v1/senses/{lemma}      WordNet senses with their training counts
+    GET  /v1/senses/{lemma}/map  2D map of the lemma's training vectors by sense (POST: with a query sentence)
     GET  /healthz                liveness
     GET  /docs                   OpenAPI docs (served from the machine when swagger-ui-bundle is installed)
 
@@ -30,6 +31,7 @@ from pydantic import BaseModel
 
 from index_builder import __version__
 from wsd_service.api.errors import install_error_handlers
+from wsd_service.api.map_routes import add_sense_map_routes
 from wsd_service.api.schemas import (
     AnnotateOut,
     AnnotateRequest,
@@ -119,6 +121,8 @@ def create_app(disambiguators: Mapping[str, Disambiguator], limits: Limits | Non
         index: str | None = QueryParam(None, description="index name (default: the first loaded)"),
     ) -> Response:
         return _json(service.senses(lemma, pos, index))
+
+    add_sense_map_routes(app, service, _errors)
 
     @app.get("/healthz", response_model=HealthOut, tags=["service"], summary="Liveness: the service is up, indexes loaded")
     def healthz() -> dict[str, Any]:

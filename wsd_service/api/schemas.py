@@ -16,7 +16,7 @@ from index_builder.inventory import Sense
 from index_builder.text import TaggedToken
 from wsd_service.annotate import AnnotatedSentence
 from wsd_service.disambiguator import Answer, Candidate, Neighbor
-from wsd_service.settings import MAX_K, MAX_PRIOR, Method, Mode, VoteRule
+from wsd_service.settings import MAX_K, MAX_PRIOR, ConfidenceKind, Method, Mode, VoteRule
 
 Pos = Literal["NOUN", "VERB", "ADJ", "ADV"]
 
@@ -142,7 +142,13 @@ class AnswerOut(BaseModel):
 
     model_config = _RESPONSE
     sense: Sense | None
-    confidence: float = Field(description="share of the vote won by the sense (centroid: cosine similarity)")
+    confidence: float = Field(description="share of the vote won by the sense, or that share calibrated "
+                              "(see confidence_kind); centroid and sense modes: cosine similarity")
+    confidence_kind: ConfidenceKind = Field(ConfidenceKind.VOTE_SHARE, description="what confidence is: vote "
+                                            "share, calibrated (accuracy observed at that vote share on a "
+                                            "development set) or cosine")
+    margin: float = Field(0.0, description="the chosen sense's lead over the runner-up: difference of vote "
+                          "shares (knn) or of cosines (centroid, sense)")
     method: Method
     lemma: str
     pos: str | None
@@ -163,7 +169,8 @@ class AnswerOut(BaseModel):
         """The response for a domain answer from the index served as `index`; `extra` sets target, tokens
         or projection."""
         return cls(
-            sense=answer.sense, confidence=round(answer.confidence, 4), method=answer.method, lemma=answer.lemma,
+            sense=answer.sense, confidence=round(answer.confidence, 4), confidence_kind=answer.confidence_kind,
+            margin=round(answer.margin, 4), method=answer.method, lemma=answer.lemma,
             pos=answer.pos, neighbors=answer.neighbors, votes={k: round(v, 4) for k, v in answer.votes.items()},
             candidates=answer.candidates, k=answer.k_used, propagated=answer.propagated, index=index, message=answer.message, **extra,
         )

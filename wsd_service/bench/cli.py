@@ -8,6 +8,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 
+from index_builder.errors import WsdError
 from index_builder.paths import EVAL_DATASETS
 from wsd_service.bench.lemma_pos import LemmaPosSource
 from wsd_service.settings import Backoff, Mode, Settings, VoteRule
@@ -66,11 +67,14 @@ def _knn_systems(args: argparse.Namespace, sources: list) -> list:
     grid = list(itertools.product(args.k, args.vote, args.mode, [not args.no_pos_filter], args.backoff,
                                   args.prior))
     systems = []
-    for folder in args.index or []:
-        index = IndexFolder(folder)
+    indexes = [IndexFolder(folder) for folder in args.index or []]
+    layered = {i.name for i in indexes if args.layers and i.backend_spec.get("combine") == "concat"}
+    if args.layers and indexes and not layered:
+        layer_views(indexes[0], args.layers)  # raises: says the sweep needs an index built with concat
+    for index in indexes:
         base = Disambiguator(index, inventory=inventory)
         vectors = QueryVectors(base)
-        views = layer_views(index, args.layers) if args.layers else [(None, None)]
+        views = layer_views(index, args.layers) if index.name in layered else [(None, None)]
         for label, transform in views:
             disambiguator = base if transform is None else Disambiguator(
                 index.derived(transform, f"{index.name}[layers={label}]"), base.backend, inventory)
@@ -102,6 +106,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     if not args.index and not args.system:
         args.system = list(BASELINES)
+    if (args.separability or args.calibration) and not args.index:
+        raise WsdError("--separability and --calibration need an --index")
     tags = PredictedTags() if args.lemma_pos == LemmaPosSource.PREDICTED else None
     sources = [None] if tags is None else [None, tags]  # predicted: each system scored both ways
     knn = _knn_systems(args, sources)
@@ -119,6 +125,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     print("\nPublished with other models (not re-run here), F1:")
     for system, dataset, value in PUBLISHED:
         print(f"  {value:5.2f}  {dataset:15s} {system}")
+    extra: dict = {"published": [{"system": s, "dataset": d, "F1": v, "published": True} for s, d, v in PUBLISHED]}
+    extra.update(_studies(args, knn, results))
     if args.json:
         extra["published"] = [{"system": s, "dataset": d, "F1": v, "published": True}
                               for s, d, v in PUBLISHED]
@@ -134,6 +142,22 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
         print("\n".join(tune(knn, results)))
     return 0
+
+
+def _studies(args: argparse.Namespace, knn: list, results: list) -> dict:
+    """Sense separability and confidence calibration of the kNN systems, when asked for."""
+    out = {}
+    if args.separability:
+        from wsd_service.bench.separability import separability_report
+
+        print()
+        out["separability"] = separability_report(knn, results, args.plot)
+    if args.calibration:
+        from wsd_service.bench.calibration import calibration_report
+
+        print()
+        out["calibration"] = calibration_report(knn, args.calibration)
+    return out
 
 
 def add_bench_parser(sub: argparse._SubParsersAction) -> None:
@@ -176,8 +200,17 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
         "score every system given only the sentence's words, lemma and POS from the service's spaCy "
         "preprocessing, and report the tagging accuracy and F1 both ways side by side")
     bench.add_argument("--layers", type=lambda t: t.split(";"), metavar="SPEC;SPEC",
-                       help="layer sweep over an index built with --combine concat: semicolon-separated views, "
-                       "each comma-separated layers summed, e.g. '6;5;4;3,4,5,6'")
+                       help="layer sweep over indexes built with --combine concat (others are scored whole): "
+                       "semicolon-separated views, each comma-separated layers summed, e.g. '6;5;4;3,4,5,6'")
+    bench.add_argument("--separability", action="store_true",
+                       help="also measure sense separability per index and layer view: leave-one-out kNN "
+                       "accuracy and silhouette within (lemma, POS) groups with >= 2 senses of >= 5 vectors, "
+                       "beside the F1 of the same view, and their correlation across views")
+    bench.add_argument("--calibration", type=Path, metavar="DIR",
+                       help="also study the calibration of the vote share (reliability diagram, ECE) on ALL at "
+                       "each index's first kNN setting of the grid, fit an isotonic map on semeval2007 and "
+                       "write DIR/INDEX.calibration.json (for wsd serve --calibration) and "
+                       "DIR/INDEX.reliability.png")
     bench.add_argument("--tune", action="store_true",
                        help="write each --index's best setting on semeval2007 into its folder (tuned.json); "
                        "wsd serve and wsd query then use it unless a flag or request says otherwise")

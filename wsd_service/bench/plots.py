@@ -79,7 +79,7 @@ def _against_k(ax: plt.Axes, knn: list[Result], chosen: list[Result], target: st
         curves = {key: points for key, points in curves.items() if key in keep}
     varying = _varying_fields([rests[key] for key in curves])
     for key, points in curves.items():
-        short = ",".join(f"{k}={rests[key][k]}" for k in varying)
+        short = ",".join(f"{k}={rests[key].get(k, '-')}" for k in varying)  # whole indexes have no layers
         points.sort()
         ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=f"{key[0]} {short}".strip())
     ax.set_xlabel("k")

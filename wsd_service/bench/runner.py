@@ -60,6 +60,7 @@ class Prediction:
     key: str | None  # None = left unanswered
     method: str  # how it was reached, e.g. knn, centroid, backoff, mfs
     source: str | None = None  # evidence source of the nearest training context (SemCor, WordNet ...)
+    confidence: float = 0.0  # the answer's confidence (kNN systems; calibration studies)
 
 
 class System(Protocol):
@@ -290,7 +291,8 @@ class KnnSystem:
                     vector = normalise_rows(self.transform(vector[None, :]))[0]
                 answer = self.disambiguator.decide(vector, lemma, pos, self.settings, explain=False)
                 source = self._sources[answer.neighbor_ids[0]] if answer.neighbor_ids else None
-                out[instance.id] = Prediction(answer.sense.key if answer.sense else None, answer.method, source)
+                out[instance.id] = Prediction(answer.sense.key if answer.sense else None, answer.method, source,
+                                              answer.confidence)
         return out
 
     @cached_property

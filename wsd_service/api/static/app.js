@@ -132,6 +132,7 @@ function renderAnswer(answer) {
     el("span", { className: "sentence" }, ...highlighted(n.sentence, n.span)))));
 
   renderPlot(answer, colours);
+  prepareSenseMap(answer, colours);  // sense_map.js
 }
 
 function svg(tag, attrs, title) {
@@ -143,6 +144,13 @@ function svg(tag, attrs, title) {
     node.append(tooltip);
   }
   return node;
+}
+
+function starPoints(cx, cy, outer = 12, inner = 5) {
+  return [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => {
+    const r = i % 2 ? inner : outer, a = Math.PI / 5 * i - Math.PI / 2;
+    return `${(cx + r * Math.cos(a)).toFixed(1)},${(cy + r * Math.sin(a)).toFixed(1)}`;
+  }).join(" ");
 }
 
 function renderPlot(answer, colours) {
@@ -174,11 +182,7 @@ function renderPlot(answer, colours) {
     plot.append(svg("circle", { cx: x, cy: y, r: 7, fill: colours.get(n.sense_key), class: "neighbour" },
       `${n.similarity.toFixed(3)} ${n.sense_key}: ${n.sentence}`));
   });
-  const star = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => {
-    const r = i % 2 ? 5 : 12, a = Math.PI / 5 * i - Math.PI / 2;
-    return `${(qx + r * Math.cos(a)).toFixed(1)},${(qy + r * Math.sin(a)).toFixed(1)}`;
-  }).join(" ");
-  plot.append(svg("polygon", { points: star, class: "query" }, `query: ${answer.target.token}`));
+  plot.append(svg("polygon", { points: starPoints(qx, qy), class: "query" }, `query: ${answer.target.token}`));
 
   const shown = new Set(answer.neighbors.map((n) => n.sense_key));
   for (const key of shown) {
