@@ -30,9 +30,9 @@ def test_bins_accuracy_and_expected_calibration_error():
 def test_vote_answers_leave_out_backoff_and_a_held_out_set():
     evalset = load_eval_set("semeval2007")
     first, second, third = list(evalset.gold)[:3]
-    predictions = {first: Prediction(evalset.gold[first][0], "knn", 0.8),
-                   second: Prediction("nope%1:00:00::", "knn", 0.4),
-                   third: Prediction(evalset.gold[third][0], "backoff", 0.0)}
+    predictions = {first: Prediction(evalset.gold[first][0], "knn", confidence=0.8),
+                   second: Prediction("nope%1:00:00::", "knn", confidence=0.4),
+                   third: Prediction(evalset.gold[third][0], "backoff", confidence=0.0)}
     answers = VoteAnswers.of(predictions, evalset)
     assert answers.ids == (first, second)
     assert answers.confidences.tolist() == [0.8, 0.4] and answers.correct.tolist() == [True, False]

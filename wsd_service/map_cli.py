@@ -113,9 +113,9 @@ def _views(index, specs: list[str] | None) -> list[tuple[str | None, Callable[[n
 def cmd_map(args: argparse.Namespace) -> int:
     from index_builder.index_folder import IndexFolder
     from index_builder.inventory import SenseInventory
+    from index_builder.text import tag_text
     from wsd_service.disambiguator import Disambiguator, Query
     from wsd_service.service_cli import find_word
-    from wsd_service.tokenize import tokenize
 
     if args.sentence is not None and args.word is None:
         raise WsdError("--sentence needs --word (the word of the sentence to place in the maps)")
@@ -129,7 +129,7 @@ def cmd_map(args: argparse.Namespace) -> int:
     for disambiguator in disambiguators:
         vector = None
         if args.sentence is not None:
-            tokens = tokenize(args.sentence)[0]
+            tokens = [token.text for sentence in tag_text(args.sentence) for token in sentence.tokens]
             query = Query(tuple(tokens), find_word(tokens, args.word, 1), lemma, pos)
             vector = disambiguator.embed([query])[0]
         row = []

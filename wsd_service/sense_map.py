@@ -20,7 +20,7 @@ import numpy as np
 from index_builder.errors import WsdError
 from index_builder.evidence import source_of
 from index_builder.index_folder import Group, normalise_rows
-from index_builder.inventory import normalise_lemma
+from index_builder.inventory import CONTENT_POS, normalise_lemma
 from wsd_service.disambiguator import Disambiguator
 from wsd_service.projection import one_blas_thread, pca_axes, to_centred_box
 
@@ -171,7 +171,8 @@ def map_lemma(disambiguator: Disambiguator, word: str, pos: str | None) -> tuple
         find_group(disambiguator, name, pos)
         return name, None
     except NoTrainingVectors:
-        base, _ = disambiguator.resolve(word, None, pos)
+        base = disambiguator.inventory.lemmatise(word, pos) if pos else next(
+            (b for p in CONTENT_POS if (b := disambiguator.inventory.lemmatise(word, p))), None)
         if base == name or base not in disambiguator.folder.groups_by_lemma:
             return name, None  # the map itself says why there is none
         return base, f"{word!r} has no training vectors; showing its base form {base!r}"

@@ -125,11 +125,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     print("\nPublished with other models (not re-run here), F1:")
     for system, dataset, value in PUBLISHED:
         print(f"  {value:5.2f}  {dataset:15s} {system}")
-    extra: dict = {"published": [{"system": s, "dataset": d, "F1": v, "published": True} for s, d, v in PUBLISHED]}
+    extra["published"] = [{"system": s, "dataset": d, "F1": v, "published": True} for s, d, v in PUBLISHED]
     extra.update(_studies(args, knn, results))
     if args.json:
-        extra["published"] = [{"system": s, "dataset": d, "F1": v, "published": True}
-                              for s, d, v in PUBLISHED]
         write_json(args.json, results, extra)
         print(f"\nwrote {args.json}")
     if args.plot:

@@ -291,8 +291,8 @@ class KnnSystem:
                     vector = normalise_rows(self.transform(vector[None, :]))[0]
                 answer = self.disambiguator.decide(vector, lemma, pos, self.settings, explain=False)
                 source = self._sources[answer.neighbor_ids[0]] if answer.neighbor_ids else None
-                out[instance.id] = Prediction(answer.sense.key if answer.sense else None, answer.method, source,
-                                              answer.confidence)
+                out[instance.id] = Prediction(answer.sense.key if answer.sense else None, answer.method,
+                                              confidence=answer.confidence, source=source)
         return out
 
     @cached_property
