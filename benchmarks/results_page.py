@@ -141,8 +141,8 @@ def per_pos(chosen: dict) -> list[str]:
 
 
 def published() -> list[str]:
-    path = RESULTS / "bert_grid.json"
-    rows = json.loads(path.read_text()).get("published", []) if path.is_file() else []
+    path = next(p for p in (RESULTS / "evidence_grid.json", RESULTS / "bert_grid.json") if p.is_file())
+    rows = json.loads(path.read_text()).get("published", [])
     lines = ["", "### Published with other models (not re-run here)", "", "| system | set | F1 |", "|---|---|---|"]
     lines += [f"| {r['system']} | {r['dataset']} | {r['F1']} |" for r in rows]
     return lines + ["", ("ELMo: no pretrained ELMo weights can be obtained offline here, so ELMo's accuracy was "

@@ -77,7 +77,7 @@ def test_click_a_word_shows_its_sense_and_evidence(page, tmp_path):
     assert words.count() == 12
     page.locator("#words .word", has_text="bank").click()
     page.wait_for_selector("#result:not([hidden])")
-    page.wait_for_function("document.querySelectorAll('#neighbours li').length > 0")
+    page.wait_for_function("document.querySelectorAll('#neighbors li').length > 0")
 
     assert page.text_content("#target-word") == "bank"
     assert page.text_content("#sense-key").startswith("bank%1:")
@@ -86,10 +86,10 @@ def test_click_a_word_shows_its_sense_and_evidence(page, tmp_path):
     assert page.text_content("#method") == "knn"
     assert page.locator("#candidates tbody tr").count() > 1
     assert page.locator("#candidates tbody tr.chosen").count() == 1
-    neighbours = page.locator("#neighbours li")
-    marks = page.locator("#neighbours li mark").all_text_contents()
-    assert len(marks) == neighbours.count() and all(m.lower().startswith("bank") for m in marks)
-    assert page.locator("#plot circle.neighbour").count() == neighbours.count()
+    neighbors = page.locator("#neighbors li")
+    marks = page.locator("#neighbors li mark").all_text_contents()
+    assert len(marks) == neighbors.count() and all(m.lower().startswith("bank") for m in marks)
+    assert page.locator("#plot circle.neighbor").count() == neighbors.count()
     assert page.locator("#plot polygon.query").count() == 1
     assert page.locator("#words .word.selected").all_text_contents() == ["bank"]
 

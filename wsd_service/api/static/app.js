@@ -125,7 +125,7 @@ function renderAnswer(answer) {
   });
   $("candidates").tBodies[0].replaceChildren(...rows);
 
-  $("neighbours").replaceChildren(...answer.neighbors.map((n) => el("li", {},
+  $("neighbors").replaceChildren(...answer.neighbors.map((n) => el("li", {},
     el("span", { className: "sim", textContent: n.similarity.toFixed(3) }),
     el("span", { className: "dot", style: `background:${colours.get(n.sense_key)}`, title: n.sense_key }),
     el("code", { className: "key", textContent: n.sense_key }),
@@ -161,7 +161,7 @@ function renderPlot(answer, colours) {
   const projection = answer.projection;
   if (!projection || !answer.neighbors.length) {
     plot.append(svg("text", { x: 160, y: 160, "text-anchor": "middle", class: "empty" }));
-    plot.lastChild.textContent = "no neighbours to show";
+    plot.lastChild.textContent = "no neighbors to show";
     return;
   }
   const at = ([x, y]) => [160 + x * 135, 160 - y * 135];
@@ -179,7 +179,7 @@ function renderPlot(answer, colours) {
   projection.neighbors.forEach((point, i) => {
     const n = answer.neighbors[i];
     const [x, y] = at(point);
-    plot.append(svg("circle", { cx: x, cy: y, r: 7, fill: colours.get(n.sense_key), class: "neighbour" },
+    plot.append(svg("circle", { cx: x, cy: y, r: 7, fill: colours.get(n.sense_key), class: "neighbor" },
       `${n.similarity.toFixed(3)} ${n.sense_key}: ${n.sentence}`));
   });
   plot.append(svg("polygon", { points: starPoints(qx, qy), class: "query" }, `query: ${answer.target.token}`));
