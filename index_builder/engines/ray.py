@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -74,16 +75,20 @@ class RayEngine(Engine):
         if self.threads:
             options["threads"] = self.threads
         plans = {plan.fingerprint: plan for plan in source.plans}
+        start = time.perf_counter()
         with ray_session(ray, self.address, self.local_cpus()):
+            log.info("Ray is up after %.1f s", time.perf_counter() - start)
             shards = embedded_shards(source, options, batch_sentences, self.workers, self.cpus_per_worker,
                                      self.gpus_per_worker)
             try:
                 for shard in shards:
                     plan = plans[shard.fingerprint]
-                    work.save(plan, shard.vectors, shard.meta)
+                    work.save_files(plan, shard.files)
                     advance(plan.sentences)
             except Exception as err:
                 raise _project_error(err) or err from err
+            log.info("%d shards embedded on Ray after %.1f s", len(source.todo), time.perf_counter() - start)
+        log.info("Ray stopped after %.1f s", time.perf_counter() - start)
 
 
 @contextmanager

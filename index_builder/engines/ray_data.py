@@ -3,10 +3,10 @@ dataset read on the driver's node, embedded by a pool of actors that each make t
 
 from __future__ import annotations
 
-import io
 import logging
 import pickle
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from typing import Any, NamedTuple
 
@@ -18,17 +18,16 @@ from ray.data.block import BlockMetadata
 
 from index_builder.backends import create_backend
 from index_builder.engines.base import ShardSource
-from index_builder.shards import ShardMeta, embed_shard
+from index_builder.shards import ShardFiles, embed_shard, encode_shard
 
 log = logging.getLogger(__name__)
 
 
 class EmbeddedShard(NamedTuple):
-    """One shard as an actor returns it to the driver."""
+    """One shard as an actor returns it to the driver: its fingerprint and its files' bytes."""
 
     fingerprint: str
-    vectors: np.ndarray
-    meta: ShardMeta
+    files: ShardFiles
 
 
 def _read_blocks(source: ShardSource) -> Iterator[pa.Table]:
@@ -62,22 +61,34 @@ class ShardDatasource(Datasource):
 
 class EmbedShards:
     """The actor of `map_batches`: makes the backend once from its options (spec, batch size, threads),
-    then embeds whole shards and returns their vectors (.npy bytes) and metadata (the shard file's JSON)."""
+    then embeds whole shards and returns their files' bytes, encoded as the local engine encodes them."""
 
     def __init__(self, options: dict[str, Any], batch_sentences: int) -> None:
         self.backend = create_backend(**options)
         self.batch_sentences = batch_sentences
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        columns: dict[str, list[Any]] = {"fingerprint": [], "vectors": [], "meta": []}
+        columns: dict[str, list[Any]] = {"fingerprint": [], "npy": [], "meta_json": []}
         for fingerprint, blob in zip(batch["fingerprint"], batch["sentences"], strict=True):
-            vectors, meta = embed_shard(self.backend, pickle.loads(blob), self.batch_sentences)
-            buffer = io.BytesIO()
-            np.save(buffer, vectors)
+            files = encode_shard(*embed_shard(self.backend, pickle.loads(blob), self.batch_sentences))
             columns["fingerprint"].append(str(fingerprint))
-            columns["vectors"].append(buffer.getvalue())
-            columns["meta"].append(meta.to_json())
+            columns["npy"].append(files.npy)
+            columns["meta_json"].append(files.meta_json)
         return {name: np.array(values, dtype=object) for name, values in columns.items()}
+
+
+@contextmanager
+def _data_context(**settings: Any) -> Iterator[None]:
+    """Ray Data's context (of this process) with `settings` for the block, restored after it."""
+    context = ray.data.DataContext.get_current()
+    before = {name: getattr(context, name) for name in settings}
+    for name, value in settings.items():
+        setattr(context, name, value)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            setattr(context, name, value)
 
 
 def embedded_shards(source: ShardSource, options: dict[str, Any], batch_sentences: int, workers: int,
@@ -85,21 +96,21 @@ def embedded_shards(source: ShardSource, options: dict[str, Any], batch_sentence
     """Every shard of `source`, embedded by `workers` actors, as each one finishes (in no set order).
 
     The read task runs on the driver's node, where the corpus files are, so a cluster needs no shared
-    file system; the actors may run anywhere."""
-    context = ray.data.DataContext.get_current()
-    context.enable_progress_bars = False  # the build shows its own
-    context.print_on_execution_start = False
+    file system; the actors may run anywhere. Blocks of one row (one shard) pass on as soon as they are
+    made (by default Ray Data gathers rows into blocks of up to 128 MiB: a whole corpus read before the
+    first shard is embedded)."""
     if not log.isEnabledFor(logging.INFO):  # Ray Data's log, errors included, only with --verbose: the
         logging.getLogger("ray.data").setLevel(logging.CRITICAL)  # build raises a task's error itself
-    embedded = ray.data.read_datasource(ShardDatasource(source), override_num_blocks=1).map_batches(
-        EmbedShards,
-        fn_constructor_kwargs={"options": options, "batch_sentences": batch_sentences},
-        batch_size=1,
-        batch_format="numpy",
-        compute=ray.data.ActorPoolStrategy(size=workers),
-        num_cpus=cpus_per_worker,
-        num_gpus=gpus_per_worker or None,
-    )
-    for row in embedded.iter_rows():
-        vectors = np.load(io.BytesIO(row["vectors"]), allow_pickle=False)
-        yield EmbeddedShard(row["fingerprint"], vectors, ShardMeta.from_json(row["meta"]))
+    # the build shows its own progress
+    with _data_context(target_max_block_size=1, enable_progress_bars=False, print_on_execution_start=False):
+        embedded = ray.data.read_datasource(ShardDatasource(source), override_num_blocks=1).map_batches(
+            EmbedShards,
+            fn_constructor_kwargs={"options": options, "batch_sentences": batch_sentences},
+            batch_size=1,
+            batch_format="numpy",
+            compute=ray.data.ActorPoolStrategy(size=workers),
+            num_cpus=cpus_per_worker,
+            num_gpus=gpus_per_worker or None,
+        )
+        for row in embedded.iter_rows():
+            yield EmbeddedShard(row["fingerprint"], ShardFiles(row["npy"], row["meta_json"]))
