@@ -57,8 +57,8 @@ def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
                        help="local: this process; ray: Ray Data actors, on this machine or a cluster "
                        "(pip install 'wsd-service[ray]')")
     group.add_argument("--ray-address", metavar="ADDR",
-                       help="ray: join this Ray cluster (e.g. 'auto' or 'ray://head:10001'; the package must "
-                       "be installed on every node); default: start a local Ray for the build, stop it after")
+                       help="ray: join this Ray cluster ('auto' on a node of it; the package must be installed "
+                       "on every node); default: start a local Ray for the build, stop it after")
     group.add_argument("--workers", type=int, metavar="N",
                        help="ray: embedding actors, each loading the backend once (default 1); each takes "
                        "--threads CPUs (default 1), and one more CPU reads the corpus")
