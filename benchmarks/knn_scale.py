@@ -111,7 +111,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=10, help="queries per group (default 10)")
     parser.add_argument("-k", "--k", type=int, default=10, help="neighbors per query (default 10)")
     parser.add_argument("--faiss-threads", type=int, help="FAISS OpenMP threads (default: FAISS's, one per "
-                        "core); OMP_NUM_THREADS=1 in the environment sets FAISS and numpy's BLAS, as for the service")
+                        "core); OMP_NUM_THREADS=1 in the environment sets FAISS's and numpy's BLAS's, as for "
+                        "the service")
     parser.add_argument("--work", type=Path, help="folder for the int8 copies (default: a temporary one)")
     parser.add_argument("--json", type=Path, help="write the numbers here (default: WORK/knn_scale.json)")
     args = parser.parse_args()
