@@ -26,7 +26,6 @@ from index_builder.shards import IndexBuildError, ShardPlan
 from tests.index_compare import assert_same_index
 
 RAY_TIMEOUT_S = 300  # a Ray build of 2 documents: about 10 s on an idle 2-CPU machine, a minute under load
-MARK = "WSD_TEST_RAY_BUILD"  # set in the environment of the builds these tests start, to find their processes
 
 
 @pytest.fixture
@@ -54,20 +53,14 @@ def _engine(folder: Path) -> str:
     return json.loads((folder / "manifest.json").read_text())["build"]["engine"]
 
 
-def _ray_env(tag: str) -> dict[str, str]:
-    return {**os.environ, MARK: tag}
-
-
-def _stop_leftovers(tag: str) -> None:
-    """End the processes of a build these tests killed that Ray leaves running (its dashboard and
-    runtime-env agents outlive a driver killed with SIGKILL), found by the marker in their environment."""
-    for proc in Path("/proc").iterdir():
-        try:
-            marked = f"{MARK}={tag}".encode() in (proc / "environ").read_bytes().split(b"\0")
-        except OSError:  # not a process, gone, or not ours to read
-            continue
-        if marked and proc.name.isdigit() and int(proc.name) != os.getpid():
-            os.kill(int(proc.name), signal.SIGKILL)
+def _stop_group(proc: subprocess.Popen) -> None:
+    """End a build started in a session of its own and every process it left: Ray's dashboard and
+    runtime-env agents outlive a driver killed with SIGKILL, in the driver's process group."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:  # the group is gone: nothing left
+        pass
+    proc.wait()
 
 
 def test_the_local_engine_is_the_default_and_is_recorded(tiny_index: Path):
@@ -112,21 +105,22 @@ def test_ray_options_need_the_ray_engine(tmp_path: Path, capsys):
     assert "need --engine ray" in capsys.readouterr().err
 
 
-def _ray_build(out: Path, tag: str) -> subprocess.CompletedProcess:
-    """`_build_cmd(out, "ray")` run to the end (or killed at the timeout, its leftovers stopped)."""
+def _ray_build(out: Path) -> tuple[int, str]:
+    """`_build_cmd(out, "ray")` run to the end, or stopped at the timeout: exit status and stderr."""
+    proc = subprocess.Popen(_build_cmd(out, "ray"), stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
-        return subprocess.run(_build_cmd(out, "ray"), capture_output=True, text=True, timeout=RAY_TIMEOUT_S,
-                              check=False, env=_ray_env(tag))
+        _, stderr = proc.communicate(timeout=RAY_TIMEOUT_S)
     finally:
-        _stop_leftovers(tag)
+        _stop_group(proc)
+    return proc.returncode, stderr
 
 
 @pytest.mark.slow
 def test_the_ray_engine_builds_the_local_engines_index_bit_for_bit(tmp_path: Path, ray_installed):
     out = tmp_path / "ray" / "idx"
-    result = _ray_build(out, f"{os.getpid()}-{time.monotonic_ns()}")
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "starting a local Ray with" in result.stderr and not work_folder(out).exists()
+    status, stderr = _ray_build(out)
+    assert status == 0, stderr[-3000:]
+    assert "starting a local Ray with" in stderr and not work_folder(out).exists()
     reference = _local_reference(tmp_path / "local" / "idx")
     assert_same_index(out, reference)
     assert (_engine(out), _engine(reference)) == ("ray", "local")
@@ -136,22 +130,21 @@ def test_the_ray_engine_builds_the_local_engines_index_bit_for_bit(tmp_path: Pat
 def test_a_ray_build_killed_mid_way_resumes_from_its_saved_shards(tmp_path: Path, ray_installed):
     out = tmp_path / "idx"
     work = work_folder(out.resolve())
-    tag = f"{os.getpid()}-{time.monotonic_ns()}"
-    proc = subprocess.Popen(_build_cmd(out, "ray"), stderr=subprocess.PIPE, env=_ray_env(tag))
+    log = tmp_path / "killed-build.log"
+    with log.open("w") as stderr:
+        proc = subprocess.Popen(_build_cmd(out, "ray"), stderr=stderr, start_new_session=True)
     try:
         deadline = time.monotonic() + RAY_TIMEOUT_S
         while not any(work.glob("shard-*.json")):
-            assert proc.poll() is None, proc.stderr.read().decode()[-3000:]
+            assert proc.poll() is None, log.read_text()[-3000:]
             assert time.monotonic() < deadline, "no shard saved in time"
             time.sleep(0.02)
     finally:
-        proc.kill()
-        proc.wait()
-        _stop_leftovers(tag)
+        _stop_group(proc)
     assert not out.exists()  # nothing half-written at --out
     saved = len(list(work.glob("shard-*.json")))
-    result = _ray_build(out, tag)
-    assert result.returncode == 0, result.stderr[-3000:]
-    reused = re.search(r"(\d+) shards: (\d+) finished earlier and reused", result.stderr)
-    assert reused and int(reused.group(2)) == saved, result.stderr[-3000:]
+    status, stderr = _ray_build(out)
+    assert status == 0, stderr[-3000:]
+    reused = re.search(r"(\d+) shards: (\d+) finished earlier and reused", stderr)
+    assert reused and int(reused.group(2)) == saved, stderr[-3000:]
     assert_same_index(out, _local_reference(tmp_path / "local" / "idx"))
