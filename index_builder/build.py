@@ -4,8 +4,9 @@ The corpus and its keys are checked in one pass before anything is embedded (`va
 with problems is refused with all of them and no work folder is created. The pass cuts the corpus into
 shards by content (`shards.py`): shards are written to a work folder beside `--out` as they finish, and
 a build run again reuses every finished shard whose sentences, keys and settings are unchanged, so a
-killed build resumes, and a corrected or extended corpus embeds only the shards it changed. The result
-is the same, bit for bit, as one build in one go. The new folder replaces an old index at `--out` only
+killed build resumes, and a corrected or extended corpus embeds only the shards it changed. An engine
+(`engines/`) embeds the shards: this process, or Ray workers. The result is the same, bit for bit, as one
+build in one go, with either engine. The new folder replaces an old index at `--out` only
 once it is whole.
 """
 
@@ -14,18 +15,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from itertools import chain, islice
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
 from index_builder import __version__
 from index_builder.assemble import assemble
-from index_builder.corpus import Sentence, read_corpus
+from index_builder.engines import Engine, LocalEngine, ShardSource
 from index_builder.index_folder import (
     FORMAT_VERSION,
     VECTOR_TYPES,
@@ -38,9 +36,7 @@ from index_builder.index_folder import (
 from index_builder.shards import (
     SHARD_FORMAT,
     IndexBuildError,
-    ShardPlan,
     WorkFolder,
-    embed_shard,
     plan_shards,
 )
 from index_builder.validate import CorpusSummary, validate_corpus
@@ -51,7 +47,6 @@ if TYPE_CHECKING:  # torch loads only when a backend is made, after the corpus c
     from index_builder.backends.base import EmbeddingBackend
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -82,42 +77,15 @@ def check_corpus(settings: BuildSettings) -> list[CorpusSummary]:
             settings.corpora]
 
 
-def _shards_to_embed(stream: Iterator[Sentence], plans: list[ShardPlan],
-                     todo: set[str]) -> Iterator[tuple[ShardPlan, list[Sentence]]]:
-    """Cut the sentence stream by the plan; yield the shards in `todo` with their sentences, stopping
-    after the last of them (finished shards are read past, never embedded)."""
-    left = len(todo)
-    for plan in plans:
-        if not left:
-            return
-        if plan.fingerprint not in todo:
-            if sum(1 for _ in islice(stream, plan.sentences)) != plan.sentences:
-                raise IndexBuildError("the corpus changed while building; run the build again")
-            continue
-        sentences = list(islice(stream, plan.sentences))
-        if len(sentences) != plan.sentences or sum(len(s.instances) for s in sentences) != plan.instances:
-            raise IndexBuildError("the corpus changed while building; run the build again")
-        left -= 1
-        yield plan, sentences
-
-
-def _prefetched(iterator: Iterator[T]) -> Iterator[T]:
-    """The same items, the next one read by a background thread while the caller works on the current one
-    (the XML parse overlaps the forward pass, which releases the GIL)."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(next, iterator, None)
-        while (item := pending.result()) is not None:
-            pending = pool.submit(next, iterator, None)
-            yield item
-
-
 def build_index(backend: EmbeddingBackend, settings: BuildSettings, batch_sentences: int = 32,
                 progress: bool = True, fresh: bool = False, keep_shards: bool = False,
-                checked: list[CorpusSummary] | None = None) -> Path:
+                checked: list[CorpusSummary] | None = None, engine: Engine | None = None) -> Path:
     """Build the index folder `settings.out`; return its path.
 
     Finished shards of earlier runs are reused (all discarded first when `fresh`); the shards are removed
-    once the index is published unless `keep_shards`. `checked`: `check_corpus(settings)`, if already run."""
+    once the index is published unless `keep_shards`. `checked`: `check_corpus(settings)`, if already run.
+    `engine` embeds the shards (default: `LocalEngine()`, this process); the result does not depend on it."""
+    engine = engine or LocalEngine()
     if settings.vector_type not in VECTOR_TYPES:
         raise IndexBuildError(f"unknown vector type {settings.vector_type!r}; "
                               f"choose from {', '.join(VECTOR_TYPES)}")
@@ -141,12 +109,12 @@ def build_index(backend: EmbeddingBackend, settings: BuildSettings, batch_senten
     reused = [p for p in plans if p.fingerprint not in todo]
     log.info("%d shards: %d finished earlier and reused (%d sentences), %d to embed", len(plans), len(reused),
              sum(p.sentences for p in reused), len(todo))
-    bar = tqdm(total=sum(summary.sentences for summary in summaries), initial=sum(p.sentences for p in reused), unit="sent",
-               disable=not progress, desc=f"embedding ({spec['backend']})", dynamic_ncols=True)
-    stream = chain.from_iterable(read_corpus(*corpus) for corpus in settings.corpora)
-    for plan, sentences in _prefetched(_shards_to_embed(stream, plans, todo)):
-        work.save(plan, *embed_shard(backend, sentences, batch_sentences))
-        bar.update(len(sentences))
+    bar = tqdm(total=sum(summary.sentences for summary in summaries), initial=sum(p.sentences for p in reused),
+               unit="sent", disable=not progress, desc=f"embedding ({spec['backend']}, {engine.name})",
+               dynamic_ncols=True)
+    if todo:
+        source = ShardSource(tuple(settings.corpora), tuple(plans), frozenset(todo))
+        engine.embed(backend, source, work, batch_sentences, bar.update)
     bar.close()
 
     assembly_start = time.perf_counter()
@@ -156,7 +124,8 @@ def build_index(backend: EmbeddingBackend, settings: BuildSettings, batch_senten
         backend=spec,
         corpus={"files": {p.name: sha256_file(p) for corpus, keys, _ in settings.corpora for p in (corpus, keys)},
                 "limit_docs": settings.limit_docs},
-        build={"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "package_version": __version__},
+        build={"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "package_version": __version__,
+               "engine": engine.name},
     )
     publish(tmp, out)
     log.info("assembled and published %s in %.1f s", out, time.perf_counter() - assembly_start)

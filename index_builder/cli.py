@@ -9,9 +9,11 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from index_builder.engines import ENGINES, Engine, LocalEngine, RayEngine
 from index_builder.errors import WsdError
 from index_builder.index_folder import VECTOR_TYPES
 from index_builder.paths import semcor_paths
+from index_builder.shards import IndexBuildError
 
 BACKEND_OPTIONS = ("model", "weights", "layers", "combine", "pooling", "batch_size", "threads")
 
@@ -37,8 +39,36 @@ def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
 
 
+def make_engine(args: argparse.Namespace) -> Engine:
+    """The engine `--engine` names, with the Ray options (refused with the local engine)."""
+    ray_options = {"address": args.ray_address, "workers": args.workers,
+                   "gpus_per_worker": args.num_gpus_per_worker}
+    given = {name: value for name, value in ray_options.items() if value is not None}
+    if args.engine == "local":
+        if given:
+            raise IndexBuildError("--ray-address, --workers and --num-gpus-per-worker need --engine ray")
+        return LocalEngine()
+    return RayEngine(**given, threads=args.threads)
+
+
+def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("engine: who embeds the shards (the index is the same bit for bit)")
+    group.add_argument("--engine", choices=ENGINES, default="local",
+                       help="local: this process; ray: Ray Data actors, on this machine or a cluster "
+                       "(pip install 'wsd-service[ray]')")
+    group.add_argument("--ray-address", metavar="ADDR",
+                       help="ray: join this Ray cluster ('auto' on a node of it; the package must be installed "
+                       "on every node); default: start a local Ray for the build, stop it after")
+    group.add_argument("--workers", type=int, metavar="N",
+                       help="ray: embedding actors, each loading the backend once (default 1); each takes "
+                       "--threads CPUs (default 1), and one more CPU reads the corpus")
+    group.add_argument("--num-gpus-per-worker", type=float, metavar="G",
+                       help="ray: GPUs Ray reserves for each actor (default 0); the backends compute on the "
+                       "CPU today, so this places actors on GPU nodes until a backend runs on CUDA")
+
+
 def cmd_build(args: argparse.Namespace) -> int:
-    from index_builder.build import BuildSettings, IndexBuildError, build_index, check_corpus
+    from index_builder.build import BuildSettings, build_index, check_corpus
 
     corpus, keys = args.corpus, args.keys
     if (corpus is None) != (keys is None):
@@ -53,12 +83,13 @@ def cmd_build(args: argparse.Namespace) -> int:
     settings = BuildSettings(corpus=corpus, keys=keys, out=args.out, limit_docs=args.limit_docs,
                              vector_type=args.vector_type, shard_sentences=args.shard_sentences, name=args.name,
                              extra=extra)
+    engine = make_engine(args)  # a missing Ray is reported before the corpus check and the model load
     checked = check_corpus(settings)  # before torch and the model load: a bad corpus is refused in seconds
     from index_builder.backends import create_backend
 
     backend = create_backend(args.backend, **backend_options(args))
     out = build_index(backend, settings, progress=not args.quiet, fresh=args.fresh,
-                      keep_shards=args.keep_shards, checked=checked)
+                      keep_shards=args.keep_shards, checked=checked, engine=engine)
     print(f"index written to {out}")
     return 0
 
@@ -137,6 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="discard the shards of earlier runs instead of reusing the unchanged ones")
     build.add_argument("--name", help="index name shown by the service (default: the folder name)")
     build.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_engine_arguments(build)
     add_backend_arguments(build)
     build.set_defaults(func=cmd_build)
 

@@ -14,9 +14,9 @@ shards after the existing ones (and changes at most the last one).
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
-import os
 import shutil
 from collections import Counter
 from dataclasses import asdict, dataclass
@@ -147,6 +147,19 @@ def embed_shard(
     return normalise_rows(vectors), meta
 
 
+class ShardFiles(NamedTuple):
+    """A shard as the bytes of its two files: the vectors as .npy, then the metadata as JSON."""
+
+    npy: bytes
+    meta_json: bytes
+
+
+def encode_shard(vectors: np.ndarray, meta: ShardMeta) -> ShardFiles:
+    buffer = io.BytesIO()
+    np.save(buffer, vectors)
+    return ShardFiles(buffer.getvalue(), meta.to_json())
+
+
 class WorkFolder:
     """The shards of one build beside its output folder (`.NAME.work/`)."""
 
@@ -161,12 +174,13 @@ class WorkFolder:
         return all(p.is_file() for p in self._paths(plan))
 
     def save(self, plan: ShardPlan, vectors: np.ndarray, meta: ShardMeta) -> None:
-        """Write a shard: vectors first, then its metadata, which marks it complete."""
+        self.save_files(plan, encode_shard(vectors, meta))
+
+    def save_files(self, plan: ShardPlan, files: ShardFiles) -> None:
+        """Write a shard: vectors first, then its metadata, which marks it complete; each whole or absent."""
         npy_path, json_path = self._paths(plan)
-        tmp_npy = npy_path.with_name(npy_path.name + ".tmp.npy")
-        np.save(tmp_npy, vectors)
-        os.replace(tmp_npy, npy_path)
-        write_atomic(json_path, meta.to_json())
+        write_atomic(npy_path, files.npy)
+        write_atomic(json_path, files.meta_json)
 
     def vectors(self, plan: ShardPlan) -> np.ndarray:
         """The shard's vectors, memory-mapped (read from disk as they are used)."""

@@ -1,4 +1,5 @@
-"""Test helper: two index folders hold the same index, byte for byte (only the build date may differ)."""
+"""Test helper: two index folders hold the same index, byte for byte (only the build's date and engine may
+differ)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ def table_rows(folder: Path) -> dict[str, list[tuple]]:
 
 
 def manifest_without_date(folder: Path) -> dict:
+    """The manifest without what may differ between two builds of one index: the date and the engine."""
     manifest = json.loads((folder / "manifest.json").read_text())
     manifest["build"].pop("date")
+    manifest["build"].pop("engine", None)
     manifest["files"].pop("metadata.sqlite")  # SQLite bytes may differ with equal rows; rows are compared
     return manifest
 
