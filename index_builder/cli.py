@@ -133,15 +133,7 @@ def cmd_compact(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="index-builder",
-        description="Embed every sense-annotated token of SemCor with a contextual model and write a FAISS "
-        "index folder that the wsd service loads.",
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log details")
-    sub = parser.add_subparsers(dest="command", required=True)
-
+def _add_build_parser(sub: argparse._SubParsersAction) -> None:
     build = sub.add_parser("build", help="build an index folder", description=(
         "Build an index folder. Example: index-builder build --backend bert --out indexes/bert-minilm. "
         "The corpus is checked first; one with problems is refused with all of them before anything is "
@@ -171,6 +163,18 @@ def build_parser() -> argparse.ArgumentParser:
     add_engine_arguments(build)
     add_backend_arguments(build)
     build.set_defaults(func=cmd_build)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="index-builder",
+        description="Embed every sense-annotated token of SemCor with a contextual model and write a FAISS "
+        "index folder that the wsd service loads.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    _add_build_parser(sub)
 
     compact = sub.add_parser("compact", help="re-encode an index's vectors compactly (no re-embedding)",
                              description="Copy an index folder with its vectors stored as float16 or 8-bit "

@@ -158,6 +158,16 @@ def _studies(args: argparse.Namespace, knn: list, results: list) -> dict:
     return out
 
 
+def _add_output_arguments(bench: argparse.ArgumentParser) -> None:
+    """Where the results go: JSON, plot, prediction files."""
+    bench.add_argument("--json", type=Path, metavar="PATH", help="also write the results as JSON")
+    bench.add_argument("--plot", type=Path, metavar="PATH", help="also draw F1 per dataset and F1 against k (PNG)")
+    bench.add_argument(
+        "--predictions", type=Path, metavar="DIR",
+        help="also write every answer in the framework's key format, one file per system, setting and dataset",
+    )
+
+
 def add_bench_parser(sub: argparse._SubParsersAction) -> None:
     bench = sub.add_parser(
         "bench",
@@ -212,12 +222,7 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
     bench.add_argument("--tune", action="store_true",
                        help="write each --index's best setting on semeval2007 into its folder (tuned.json); "
                        "wsd serve and wsd query then use it unless a flag or request says otherwise")
-    bench.add_argument("--json", type=Path, metavar="PATH", help="also write the results as JSON")
-    bench.add_argument("--plot", type=Path, metavar="PATH", help="also draw F1 per dataset and F1 against k (PNG)")
-    bench.add_argument(
-        "--predictions", type=Path, metavar="DIR",
-        help="also write every answer in the framework's key format, one file per system, setting and dataset",
-    )
+    _add_output_arguments(bench)
     bench.set_defaults(func=cmd_bench)
 
 
