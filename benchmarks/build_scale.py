@@ -17,42 +17,16 @@ import json
 import resource
 import sys
 import time
-import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import numpy as np
 
+from index_builder.backends.fake import FakeBackend
 from index_builder.build import BuildSettings, build_index, check_corpus
 from index_builder.paths import semcor_paths
-
-
-class HashBackend:
-    """Deterministic random vectors seeded by each sentence's text: costs next to nothing. It has the
-    EmbeddingBackend interface without subclassing it, so torch is never imported: the peak RSS is the
-    builder's own."""
-
-    name = "hash"
-
-    def __init__(self, dim: int = 384) -> None:
-        self._dim = dim
-
-    @property
-    def dim(self) -> int:
-        return self._dim
-
-    def spec(self) -> dict:
-        return {"backend": self.name, "dim": self._dim}
-
-    def embed(self, sentences: Sequence[Sequence[str]]) -> list[np.ndarray]:
-        out = []
-        for sentence in sentences:
-            rng = np.random.default_rng(zlib.crc32(" ".join(sentence).encode()))
-            out.append(rng.standard_normal((len(sentence), self._dim), dtype=np.float32))
-        return out
 
 
 def _body(limit_docs: int | None) -> Iterator[str]:
@@ -91,19 +65,19 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=10, help="how many times SemCor is repeated")
     parser.add_argument("--limit-docs", type=int, help="take only the first N SemCor documents (quick runs)")
     parser.add_argument("--work", type=Path, required=True, help="folder for the corpus and the index")
-    parser.add_argument("--dim", type=int, default=384, help="vector length of the hash backend")
+    parser.add_argument("--dim", type=int, default=384, help="vector length of the fake backend")
     args = parser.parse_args()
     corpus, keys = make_corpus(args.work / "corpus", args.copies, args.limit_docs)
     settings = BuildSettings(corpus, keys, out=args.work / f"index-x{args.copies}", limit_docs=None)
     start = time.perf_counter()
     checked = check_corpus(settings)
     check_seconds = time.perf_counter() - start
-    build_index(HashBackend(args.dim), settings, progress=False, checked=checked)
+    build_index(FakeBackend(dim=args.dim), settings, progress=False, checked=checked)
     build_seconds = time.perf_counter() - start
     print(json.dumps({
         "copies": args.copies,
-        "sentences": checked.sentences,
-        "instances": checked.instances,
+        "sentences": sum(summary.sentences for summary in checked),
+        "instances": sum(summary.instances for summary in checked),
         "check_s": round(check_seconds, 1),
         "build_s": round(build_seconds, 1),
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),

@@ -67,8 +67,7 @@ def redraw_plots() -> None:
 
 
 # (index name on the page, its grid JSON) in the order the page shows them
-GRIDS = [("bert-minilm", "bert_grid.json"), ("flair-news-fast", "flair_grid.json"),
-         ("bert-minilm", "evidence_grid.json"), ("minilm-wordnet", "evidence_grid.json")]
+GRIDS = [("bert-minilm", "bert_grid.json"), ("flair-news-fast", "flair_grid.json"), ("bert-minilm", "modes_grid.json")]
 BASELINE_NAMES = {"mfs": "MFS-SemCor", "wn1st": "WordNet first sense"}
 
 
@@ -141,7 +140,7 @@ def per_pos(chosen: dict) -> list[str]:
 
 
 def published() -> list[str]:
-    path = next(p for p in (RESULTS / "evidence_grid.json", RESULTS / "bert_grid.json") if p.is_file())
+    path = next(p for p in (RESULTS / "modes_grid.json", RESULTS / "bert_grid.json") if p.is_file())
     rows = json.loads(path.read_text()).get("published", [])
     lines = ["", "### Published with other models (not re-run here)", "", "| system | set | F1 |", "|---|---|---|"]
     lines += [f"| {r['system']} | {r['dataset']} | {r['F1']} |" for r in rows]

@@ -13,7 +13,7 @@ from typing import Any
 from index_builder.errors import WsdError
 from index_builder.index_folder import write_tuned
 from index_builder.paths import DEV_DATASET
-from wsd_service.bench.runner import KnnSystem, Result
+from wsd_service.bench.runner import KnnSystem, Result, setting_label
 from wsd_service.settings import Settings
 
 
@@ -47,5 +47,5 @@ def tune(systems: Sequence[KnnSystem], results: Sequence[Result]) -> list[str]:
             [s for s in systems if s.disambiguator.folder.path == folder]),
             "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
         write_tuned(folder, settings_record(system.settings), chosen_by)
-        lines.append(f"{folder}: tuned to {system.setting} (F1 {result.score.f1:.1f} on {DEV_DATASET})")
+        lines.append(f"{folder}: tuned to {setting_label(system.setting)} (F1 {result.score.f1:.1f} on {DEV_DATASET})")
     return lines
