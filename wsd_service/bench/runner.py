@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import numpy as np
 from tqdm import tqdm
 
-from index_builder.corpus import Sentence, read_corpus
+from index_builder.corpus import Instance, Sentence, read_corpus
 from index_builder.errors import WsdError
 from index_builder.evidence import source_of
 from index_builder.index_folder import IndexFolder, normalise_rows
@@ -89,17 +89,23 @@ class InstanceSystem:
         self.tags = tags
 
     def predict(self, evalset: EvalSet) -> dict[str, Prediction]:
-        predicted = self.tags.for_set(evalset) if self.tags else None
-        out = {}
-        for sentence in evalset.sentences:
-            for instance in sentence.instances:
-                lemma, pos = lemma_pos_of(instance, predicted)
-                if pos is None:
-                    out[instance.id] = Prediction(None, UNTAGGED)
-                else:
-                    key = self._answer(replace(instance, lemma=lemma, pos=pos))
-                    out[instance.id] = Prediction(key, self.name)
-        return out
+        def answer(instance: Instance, lemma: str, pos: str) -> Prediction:
+            return Prediction(self._answer(replace(instance, lemma=lemma, pos=pos)), self.name)
+
+        return predict_instances(evalset, self.tags, answer)
+
+
+def predict_instances(evalset: EvalSet, tags: PredictedTags | None,
+                      answer: Callable[[Instance, str, str], Prediction]) -> dict[str, Prediction]:
+    """Each instance's prediction from `answer(instance, lemma, POS)`, with gold lemma and POS or, given
+    `tags`, the predicted ones; an instance the tagger gives no POS is left unanswered (untagged)."""
+    predicted = tags.for_set(evalset) if tags else None
+    out = {}
+    for sentence in evalset.sentences:
+        for instance in sentence.instances:
+            lemma, pos = lemma_pos_of(instance, predicted)
+            out[instance.id] = Prediction(None, UNTAGGED) if pos is None else answer(instance, lemma, pos)
+    return out
 
 
 @dataclass
@@ -278,22 +284,17 @@ class KnnSystem:
 
     def predict(self, evalset: EvalSet) -> dict[str, Prediction]:
         vectors = self.vectors.for_set(evalset)
-        predicted = self.tags.for_set(evalset) if self.tags else None
-        out = {}
-        for sentence in evalset.sentences:
-            for instance in sentence.instances:
-                lemma, pos = lemma_pos_of(instance, predicted)
-                if pos is None:
-                    out[instance.id] = Prediction(None, UNTAGGED)
-                    continue
-                vector = vectors[instance.id]
-                if self.transform is not None:
-                    vector = normalise_rows(self.transform(vector[None, :]))[0]
-                answer = self.disambiguator.decide(vector, lemma, pos, self.settings, explain=False)
-                source = self._sources[answer.neighbor_ids[0]] if answer.neighbor_ids else None
-                out[instance.id] = Prediction(answer.sense.key if answer.sense else None, answer.method,
-                                              confidence=answer.confidence, source=source)
-        return out
+
+        def decide(instance: Instance, lemma: str, pos: str) -> Prediction:
+            vector = vectors[instance.id]
+            if self.transform is not None:
+                vector = normalise_rows(self.transform(vector[None, :]))[0]
+            answer = self.disambiguator.decide(vector, lemma, pos, self.settings, explain=False)
+            source = self._sources[answer.neighbor_ids[0]] if answer.neighbor_ids else None
+            return Prediction(answer.sense.key if answer.sense else None, answer.method,
+                              confidence=answer.confidence, source=source)
+
+        return predict_instances(evalset, self.tags, decide)
 
     @cached_property
     def _sources(self) -> list[str]:
