@@ -182,3 +182,15 @@ def test_serve_refuses_a_bad_backend_option(small_corpus, tmp_path, no_uvicorn, 
     assert main(["serve", "--index", str(folder), "--batch-size", "0"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("wsd: error: refusing to start: fake: batch_size") and not no_uvicorn
+
+
+def test_serve_batching_flags(tiny_index, no_uvicorn):
+    assert main(["serve", "--index", str(tiny_index), "--batch-max-items", "4", "--batch-wait-ms", "0.5"]) == 0
+    ((app, _),) = no_uvicorn
+    assert (app.state.batcher.settings.max_items, app.state.batcher.settings.wait_ms) == (4, 0.5)
+
+
+def test_serve_refuses_bad_batching_flags(tiny_index, no_uvicorn, capsys):
+    assert main(["serve", "--index", str(tiny_index), "--batch-max-items", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("wsd: error: batch max items must be at least 1") and not no_uvicorn

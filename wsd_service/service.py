@@ -144,7 +144,11 @@ class Service:
 
     def disambiguate(self, requests: Sequence[DisambiguateRequest]) -> list[AnswerOut]:
         """Answers in request order; the queries of one index and settings are embedded together."""
-        prepared = [self.prepare(r) for r in requests]
+        return self.answer([self.prepare(r) for r in requests])
+
+    def answer(self, prepared: Sequence[Prepared]) -> list[AnswerOut]:
+        """Answers of prepared requests, in order (one forward pass per index and settings); the micro-batcher
+        calls this with the requests that arrived together."""
         groups: dict[tuple[str, Settings], list[int]] = defaultdict(list)
         for i, p in enumerate(prepared):
             groups[(p.index_name, p.settings)].append(i)

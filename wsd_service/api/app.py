@@ -8,8 +8,11 @@
     GET  /healthz                liveness
     GET  /docs                   OpenAPI docs (served from the machine when swagger-ui-bundle is installed)
 
-Endpoints are plain `def`: FastAPI runs them in its threadpool, so the CPU-bound embedding never
-blocks the event loop; `Service` serialises the work on the models with a lock.
+POST /v1/disambiguate is `async`: it prepares the request in the threadpool, then awaits its answer from the
+micro-batcher (wsd_service/batching.py), which gathers concurrent requests into one forward pass. Waiting
+holds no thread, so every concurrent request can join a batch (the threadpool has 40 threads). The other
+endpoints are plain `def`: FastAPI runs them in its threadpool, so CPU-bound work never blocks the event
+loop; `Service` serialises the work on the models with a lock.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +34,7 @@ from pydantic import BaseModel
 
 from index_builder import __version__
 from wsd_service.api.errors import install_error_handlers
+from wsd_service.api.lifecycle import add_health_routes, lifespan
 from wsd_service.api.schemas import (
     AnnotateOut,
     AnnotateRequest,
@@ -38,11 +43,11 @@ from wsd_service.api.schemas import (
     BatchRequest,
     DisambiguateRequest,
     ErrorOut,
-    HealthOut,
     IndexesOut,
     Pos,
     SensesOut,
 )
+from wsd_service.batching import BatchSettings, MicroBatcher
 from wsd_service.disambiguator import Disambiguator
 from wsd_service.service import Service
 from wsd_service.settings import Limits
@@ -69,10 +74,13 @@ def _json(model: BaseModel) -> Response:
 
 
 def create_app(disambiguators: Mapping[str, Disambiguator], limits: Limits | None = None,
-               max_body_bytes: int | None = None, warm: bool = False) -> FastAPI:
-    """The API over loaded indexes (by name; the first is the default). `warm` loads the models now."""
+               max_body_bytes: int | None = None, warm: bool = False,
+               batching: BatchSettings | None = None) -> FastAPI:
+    """The API over loaded indexes (by name; the first is the default). `warm` loads the models now;
+    `batching` sets how concurrent requests are gathered."""
     limits = limits or Limits()
     service = Service(disambiguators, limits)
+    batcher = MicroBatcher(service.answer, batching)
     if warm:
         service.warm_up()
     if max_body_bytes is None:  # room for the largest allowed batch, JSON-escaped
@@ -86,15 +94,16 @@ def create_app(disambiguators: Mapping[str, Disambiguator], limits: Limits | Non
         max_body_size=max_body_bytes,
         docs_url=None if local_docs else "/docs",
         redoc_url=None,
+        lifespan=lifespan(batcher),
     )
-    app.state.service = service
+    app.state.service, app.state.batcher = service, batcher
     install_error_handlers(app)
     body_errors = _errors(400, 404, 413, 422)
 
     @app.post("/v1/disambiguate", response_model=None, tags=["disambiguate"], responses={**_ok(AnswerOut), **body_errors},
               summary="Disambiguate one word in its sentence")
-    def disambiguate(request: DisambiguateRequest) -> Response:
-        return _json(service.disambiguate([request])[0])
+    async def disambiguate(request: DisambiguateRequest) -> Response:
+        return _json(await batcher.answer(partial(service.prepare, request)))
 
     @app.post("/v1/disambiguate/batch", response_model=None, tags=["disambiguate"], responses={**_ok(BatchOut), **body_errors},
               summary="Disambiguate many words; the words of one index are embedded together")
@@ -120,10 +129,7 @@ def create_app(disambiguators: Mapping[str, Disambiguator], limits: Limits | Non
     ) -> Response:
         return _json(service.senses(lemma, pos, index))
 
-    @app.get("/healthz", response_model=HealthOut, tags=["service"], summary="Liveness: the service is up, indexes loaded")
-    def healthz() -> dict[str, Any]:
-        return {"status": "ok", "indexes": list(service.disambiguators)}
-
+    add_health_routes(app, service)
     _mount_pages(app, local_docs)
     return app
 
