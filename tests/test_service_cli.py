@@ -45,22 +45,31 @@ def corrupted_index(tiny_index, tmp_path) -> Path:
 # -- end to end: the real server process -----------------------------------------------------------------
 
 
-def test_serve_answers_over_http(tiny_index):
+def _serving(command: list[str], wait_for: str = "/healthz", timeout: float = 180) -> tuple[subprocess.Popen, str]:
+    """Start a `wsd serve` command (its --port is added) and wait until `wait_for` answers 200."""
     port = _free_port()
-    process = subprocess.Popen(_wsd("serve", "--index", str(tiny_index), "--port", str(port), "--threads", "1"),
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen([*command, "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
     base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise AssertionError(f"the server stopped: {process.communicate()[1]}")
+        try:
+            if httpx.get(f"{base}{wait_for}", timeout=2).status_code == 200:
+                return process, base
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError(f"the server did not come up in {timeout} s")
+        time.sleep(0.2)
+
+
+def test_serve_answers_over_http(tiny_index):
+    process, base = _serving(_wsd("serve", "--index", str(tiny_index), "--threads", "1"))
+    port = int(base.rsplit(":", 1)[1])
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert process.poll() is None, process.communicate()[1]
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not come up in 90 s"
-            time.sleep(0.2)
         answer = httpx.post(f"{base}/v1/disambiguate", json={"text": SENTENCE, "target": {"start": 14, "end": 18}},
                             timeout=30).json()
         assert answer["target"]["token"] == "bank" and answer["sense"]["key"].startswith("bank%1:")
@@ -194,3 +203,25 @@ def test_serve_refuses_bad_batching_flags(tiny_index, no_uvicorn, capsys):
     assert main(["serve", "--index", str(tiny_index), "--batch-max-items", "0"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("wsd: error: batch max items must be at least 1") and not no_uvicorn
+
+
+@pytest.mark.slow
+def test_serve_with_workers(tiny_index):
+    import psutil
+
+    process, base = _serving(_wsd("serve", "--index", str(tiny_index), "--threads", "1", "--workers", "2"))
+    try:
+        workers = [p for p in psutil.Process(process.pid).children()
+                   if "spawn_main" in " ".join(p.cmdline())]
+        assert len(workers) == 2
+        for _ in range(4):
+            answer = httpx.post(f"{base}/v1/disambiguate", json={"text": SENTENCE, "target": {"start": 14, "end": 18}},
+                                timeout=30).json()
+            assert answer["target"]["token"] == "bank"
+        vectors = str((tiny_index / "vectors.faiss").resolve())
+        assert all(any(m.path == vectors for m in worker.memory_maps()) for worker in workers)  # mapped, not copied
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stderr
+    assert "Traceback" not in stderr

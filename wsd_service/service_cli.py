@@ -29,7 +29,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from wsd_service.serving import batch_settings, run_server
 
     folders = args.index or [DEFAULT_INDEX]
-    batch_settings(args)  # a bad batching flag refuses at once, before the indexes load
+    batch_settings(args)  # a bad serving flag refuses at once, before the indexes load
     try:
         disambiguators = load_indexes(folders, _settings(args), args.build_missing, backend_options(args))
     except WsdError as err:
