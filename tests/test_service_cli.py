@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.server_process import free_port, serving
 from wsd_service import loading
 from wsd_service.cli import main
 
@@ -23,12 +22,6 @@ def _wsd(*args: str) -> list[str]:
     """The installed `wsd` command of this interpreter's environment (else `python -m`)."""
     script = Path(sys.executable).parent / "wsd"
     return [str(script), *args] if script.is_file() else [sys.executable, "-m", "wsd_service.cli", *args]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -45,29 +38,8 @@ def corrupted_index(tiny_index, tmp_path) -> Path:
 # -- end to end: the real server process -----------------------------------------------------------------
 
 
-def _serving(command: list[str], wait_for: str = "/healthz", timeout: float = 180) -> tuple[subprocess.Popen, str]:
-    """Start a `wsd serve` command (its --port is added) and wait until `wait_for` answers 200."""
-    port = _free_port()
-    process = subprocess.Popen([*command, "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + timeout
-    while True:
-        if process.poll() is not None:
-            raise AssertionError(f"the server stopped: {process.communicate()[1]}")
-        try:
-            if httpx.get(f"{base}{wait_for}", timeout=2).status_code == 200:
-                return process, base
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            process.kill()
-            raise AssertionError(f"the server did not come up in {timeout} s")
-        time.sleep(0.2)
-
-
 def test_serve_answers_over_http(tiny_index):
-    process, base = _serving(_wsd("serve", "--index", str(tiny_index), "--threads", "1"))
+    process, base = serving(_wsd("serve", "--index", str(tiny_index), "--threads", "1"))
     port = int(base.rsplit(":", 1)[1])
     try:
         answer = httpx.post(f"{base}/v1/disambiguate", json={"text": SENTENCE, "target": {"start": 14, "end": 18}},
@@ -84,7 +56,7 @@ def test_serve_answers_over_http(tiny_index):
 
 
 def test_serve_refuses_a_corrupted_index(corrupted_index):
-    result = subprocess.run(_wsd("serve", "--index", str(corrupted_index), "--port", str(_free_port())),
+    result = subprocess.run(_wsd("serve", "--index", str(corrupted_index), "--port", str(free_port())),
                             check=False, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
@@ -209,7 +181,7 @@ def test_serve_refuses_bad_batching_flags(tiny_index, no_uvicorn, capsys):
 def test_serve_with_workers(tiny_index):
     import psutil
 
-    process, base = _serving(_wsd("serve", "--index", str(tiny_index), "--threads", "1", "--workers", "2"))
+    process, base = serving(_wsd("serve", "--index", str(tiny_index), "--threads", "1", "--workers", "2"))
     try:
         workers = [p for p in psutil.Process(process.pid).children()
                    if "spawn_main" in " ".join(p.cmdline())]

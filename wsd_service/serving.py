@@ -1,5 +1,8 @@
 """How `wsd serve` runs the API under uvicorn: one process, or N worker processes over the same read-only
-index folders, and the micro-batching settings, with their command-line flags.
+index folders, the micro-batching settings, and the way it stops, with their command-line flags.
+
+On SIGTERM (or Ctrl-C) uvicorn stops accepting connections, finishes the requests in flight (at most
+--graceful-timeout seconds), lets the batching thread answer what is queued, and the command exits 0.
 
 With `--workers N` this process first loads and verifies the indexes itself, so that a bad index or option
 refuses to start in one line before any worker exists, then starts N uvicorn workers sharing its socket.
@@ -13,7 +16,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from collections.abc import Mapping
+import signal
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,6 +60,8 @@ def add_serving_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--workers", type=int, default=1,
                        help="worker processes over the same index folders (default 1); the vectors are "
                        "memory-mapped, so they are held once whatever N is")
+    group.add_argument("--graceful-timeout", type=float, default=30.0,
+                       help="on SIGTERM, how long the requests in flight may take to finish (default 30 s)")
     group.add_argument("--batch-max-items", type=int, default=batching.max_items,
                        help=f"most concurrent requests answered by one forward pass (default {batching.max_items})")
     group.add_argument("--batch-wait-ms", type=float, default=batching.wait_ms,
@@ -77,11 +84,12 @@ def run_server(disambiguators: Mapping[str, Disambiguator], args: argparse.Names
     from index_builder.cli import backend_options
     from wsd_service.api.app import create_app
 
-    options: dict[str, Any] = {"host": args.host, "port": args.port,
-                               "log_level": "info" if args.verbose else "warning"}
+    options: dict[str, Any] = {"host": args.host, "port": args.port, "log_level": "info" if args.verbose else "warning",
+                               "timeout_graceful_shutdown": args.graceful_timeout}
     if args.workers == 1:
         app = create_app(disambiguators, limits, warm=True, batching=batch_settings(args))
-        uvicorn.run(app, **options)
+        with _exit_zero_on_stop():
+            uvicorn.run(app, **options)
         return
     first = next(iter(disambiguators.values()))
     plan = WorkerPlan(folders=[str(d.folder.path.resolve()) for d in disambiguators.values()],
@@ -90,6 +98,24 @@ def run_server(disambiguators: Mapping[str, Disambiguator], args: argparse.Names
     os.environ[WORKER_ENV] = json.dumps(asdict(plan))
     uvicorn.run(f"{__name__}:worker_app", factory=True, workers=args.workers,
                 timeout_worker_healthcheck=WORKER_HEALTHCHECK_S, **options)
+
+
+@contextmanager
+def _exit_zero_on_stop() -> Iterator[None]:
+    """uvicorn handles SIGTERM and SIGINT itself while it serves: it stops accepting, finishes the requests in
+    flight, then raises the signal again under the handler it found. The handler set here turns that (and a
+    signal that comes before uvicorn has taken over) into a plain exit 0 instead of death by signal (status
+    143); the previous handlers come back afterwards."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(0)
+
+    previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def worker_app() -> FastAPI:

@@ -5,7 +5,7 @@
     POST /v1/annotate            every content word of a text
     GET  /v1/indexes             loaded indexes
     GET  /v1/senses/{lemma}      WordNet senses with their training counts
-    GET  /healthz                liveness
+    GET  /healthz, /readyz       liveness; readiness (indexes loaded and warm)
     GET  /docs                   OpenAPI docs (served from the machine when swagger-ui-bundle is installed)
 
 POST /v1/disambiguate is `async`: it prepares the request in the threadpool, then awaits its answer from the
@@ -34,7 +34,7 @@ from pydantic import BaseModel
 
 from index_builder import __version__
 from wsd_service.api.errors import install_error_handlers
-from wsd_service.api.lifecycle import add_health_routes, lifespan
+from wsd_service.api.lifecycle import Readiness, add_health_routes, lifespan
 from wsd_service.api.schemas import (
     AnnotateOut,
     AnnotateRequest,
@@ -76,13 +76,12 @@ def _json(model: BaseModel) -> Response:
 def create_app(disambiguators: Mapping[str, Disambiguator], limits: Limits | None = None,
                max_body_bytes: int | None = None, warm: bool = False,
                batching: BatchSettings | None = None) -> FastAPI:
-    """The API over loaded indexes (by name; the first is the default). `warm` loads the models now;
-    `batching` sets how concurrent requests are gathered."""
+    """The API over loaded indexes (by name; the first is the default). `warm` loads the models when the
+    server starts (/readyz says 503 until then); `batching` sets how concurrent requests are gathered."""
     limits = limits or Limits()
     service = Service(disambiguators, limits)
     batcher = MicroBatcher(service.answer, batching)
-    if warm:
-        service.warm_up()
+    readiness = Readiness(ready=not warm)
     if max_body_bytes is None:  # room for the largest allowed batch, JSON-escaped
         max_body_bytes = (1 << 20) + 8 * limits.max_text_chars * limits.max_batch_items
     local_docs = importlib.util.find_spec("swagger_ui_bundle") is not None
@@ -94,9 +93,9 @@ def create_app(disambiguators: Mapping[str, Disambiguator], limits: Limits | Non
         max_body_size=max_body_bytes,
         docs_url=None if local_docs else "/docs",
         redoc_url=None,
-        lifespan=lifespan(batcher),
+        lifespan=lifespan(service, batcher, readiness, warm),
     )
-    app.state.service, app.state.batcher = service, batcher
+    app.state.service, app.state.batcher, app.state.readiness = service, batcher, readiness
     install_error_handlers(app)
     body_errors = _errors(400, 404, 413, 422)
 
@@ -129,7 +128,7 @@ def create_app(disambiguators: Mapping[str, Disambiguator], limits: Limits | Non
     ) -> Response:
         return _json(service.senses(lemma, pos, index))
 
-    add_health_routes(app, service)
+    add_health_routes(app, service, readiness)
     _mount_pages(app, local_docs)
     return app
 

@@ -210,3 +210,9 @@ class SensesOut(BaseModel):
 class HealthOut(BaseModel):
     status: Literal["ok"]
     indexes: list[str]
+
+
+class ReadyOut(BaseModel):
+    status: Literal["ready", "warming", "failed"]
+    indexes: list[str]
+    detail: str | None = Field(None, description="why the warm-up failed")
