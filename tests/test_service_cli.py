@@ -197,3 +197,21 @@ def test_serve_with_workers(tiny_index):
         _, stderr = process.communicate(timeout=60)
     assert process.returncode == 0, stderr
     assert "Traceback" not in stderr
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda m: m.pop("files"), "manifest has no field 'files'"),
+    (lambda m: m.update(files={}), "manifest has no field 'files.vectors.faiss'"),
+    (lambda m: m["files"].pop("metadata.sqlite"), "manifest has no field 'files.metadata.sqlite'"),
+])
+def test_serve_refuses_a_manifest_that_would_skip_a_check(tiny_index, tmp_path, no_uvicorn, capsys, edit, message):
+    copy = tmp_path / "edited"
+    shutil.copytree(tiny_index, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    edit(manifest)
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    for command in (["serve", "--index", str(copy)], ["query", SENTENCE, "--word", "bank", "--index", str(copy)]):
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("wsd: error:") and message in err and len(err.strip().splitlines()) == 1
+    assert not no_uvicorn
