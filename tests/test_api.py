@@ -150,6 +150,23 @@ def test_annotate_edge_cases(client):
 # -- indexes, senses, health, pages ---------------------------------------------------------------------
 
 
+def test_integral_numbers_are_integers(client):
+    status, answer = post(client, "/v1/disambiguate", {**BANK, "target": {"start": 14.0, "end": 18.0}, "k": 3.0})
+    assert status == 200 and answer["target"]["token"] == "bank" and answer["k"] == 3
+
+
+def test_the_schema_states_the_shapes_and_the_limits(client):
+    models = client.get("/openapi.json").json()["components"]["schemas"]
+    shapes = models["Target"]["oneOf"]
+    assert [sorted(shape["required"]) for shape in shapes] == [["end", "start"], ["index"]]
+    assert all(shape["additionalProperties"] is False for shape in shapes)
+    text = next(s for s in models["DisambiguateRequest"]["properties"]["text"]["anyOf"] if s["type"] == "string")
+    assert (text["minLength"], text["pattern"], text["maxLength"]) == (1, r"\S", 2000)
+    assert models["AnnotateRequest"]["properties"]["text"]["maxLength"] == 2000
+    assert models["BatchRequest"]["properties"]["items"]["maxItems"] == 16
+    assert len(models["DisambiguateRequest"]["oneOf"]) == 2  # text, or tokens with a token number
+
+
 def test_indexes(client, tiny_index):
     out = client.get("/v1/indexes").json()
     assert out["default"] == "tiny"
@@ -229,6 +246,9 @@ BAD = [
     ({"text": "a b", "target": {"index": 0}, "colour": 1}, 422, "colour: is not a known field"),
     ({"text": "a b", "target": {}}, 422, "give index"),
     ({"text": "a b", "target": {"index": 0, "start": 0, "end": 1}}, 422, "not both"),
+    ({"text": "a b", "target": {"index": 0, "start": None}}, 422, "target: start is null"),
+    ({"text": "a b", "target": {"index": 1.5}}, 422, "target.index: Input should be a valid integer"),
+    ({"text": "a b", "target": {"index": 0}, "prior": False}, 422, "prior: Input should be a valid number"),
     ({"text": "a b", "target": {"start": 2, "end": 1}}, 422, "must be greater than start"),
     ({"text": "a b", "target": {"start": -1, "end": 1}}, 422, "target.start"),
     ({"text": "a b", "target": {"index": 2}}, 422, "target.index 2 is out of range"),

@@ -35,6 +35,7 @@ from pydantic import BaseModel
 from index_builder import __version__
 from wsd_service.api.errors import install_error_handlers
 from wsd_service.api.lifecycle import Readiness, add_health_routes, lifespan
+from wsd_service.api.openapi import add_limits
 from wsd_service.api.schemas import (
     AnnotateOut,
     AnnotateRequest,
@@ -97,6 +98,7 @@ def create_app(disambiguators: Mapping[str, Disambiguator], limits: Limits | Non
     )
     app.state.service, app.state.batcher, app.state.readiness = service, batcher, readiness
     install_error_handlers(app)
+    add_limits(app, limits)
     body_errors = _errors(400, 404, 413, 422)
 
     @app.post("/v1/disambiguate", response_model=None, tags=["disambiguate"], responses={**_ok(AnswerOut), **body_errors},
@@ -122,7 +124,8 @@ def create_app(disambiguators: Mapping[str, Disambiguator], limits: Limits | Non
     @app.get("/v1/senses/{lemma}", response_model=None, tags=["inventory"], responses={**_ok(SensesOut), **_errors(404, 422)},
              summary="WordNet senses of a lemma with their training counts in an index")
     def senses(
-        lemma: str = PathParam(description="a lemma such as bank (an inflected form falls back to its base)"),
+        lemma: str = PathParam(description="a lemma such as bank (an inflected form falls back to its base)",
+                               json_schema_extra={"pattern": r"\S"}),
         pos: Pos | None = QueryParam(None, description="only senses of this POS"),
         index: str | None = QueryParam(None, description="index name (default: the first loaded)"),
     ) -> Response:
