@@ -167,6 +167,30 @@ def test_the_schema_states_the_shapes_and_the_limits(client):
     assert len(models["DisambiguateRequest"]["oneOf"]) == 2  # text, or tokens with a token number
 
 
+def test_an_oversized_body_is_refused_over_http(live_server):
+    import httpx
+
+    body = json.dumps({"text": "word " * 400_000, "target": {"index": 0}})  # 2 MB: over the body limit
+    response = httpx.post(f"{live_server}/v1/disambiguate", content=body,
+                          headers={"content-type": "application/json"}, timeout=30)
+    assert response.status_code == 413 and response.headers["content-type"] == "application/json"
+    assert response.json()["detail"].startswith("the request body is too large (the limit is 1")
+
+
+def test_an_oversized_streamed_body_is_refused_over_http(live_server):
+    import httpx
+
+    def chunks():  # no Content-Length: the limit must count what arrives
+        yield b'{"text": "'
+        for _ in range(40):
+            yield b"word " * 10_000
+        yield b'", "target": {"index": 0}}'
+
+    response = httpx.post(f"{live_server}/v1/disambiguate", content=chunks(),
+                          headers={"content-type": "application/json"}, timeout=30)
+    assert response.status_code == 413 and response.json()["detail"].startswith("the request body is too large")
+
+
 def test_indexes(client, tiny_index):
     out = client.get("/v1/indexes").json()
     assert out["default"] == "tiny"

@@ -33,7 +33,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
 from index_builder import __version__
-from wsd_service.api.errors import install_error_handlers
+from wsd_service.api.errors import BodyLimit, install_error_handlers
 from wsd_service.api.lifecycle import Readiness, add_health_routes, lifespan
 from wsd_service.api.openapi import add_limits
 from wsd_service.api.schemas import (
@@ -91,13 +91,13 @@ def create_app(disambiguators: Mapping[str, Disambiguator], limits: Limits | Non
         version=__version__,
         description="kNN over contextual embeddings of SemCor (Wiedemann et al. 2019). Every answer carries "
         "its evidence: the nearest training sentences, their votes and the candidate senses.",
-        max_body_size=max_body_bytes,
         docs_url=None if local_docs else "/docs",
         redoc_url=None,
         lifespan=lifespan(service, batcher, readiness, warm),
     )
     app.state.service, app.state.batcher, app.state.readiness = service, batcher, readiness
     install_error_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     add_limits(app, limits)
     body_errors = _errors(400, 404, 413, 422)
 
