@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 
 import pytest
+
+from tests.conftest import _client
 
 SENTENCE = "He sat on the bank of the river."
 BANK = {"text": SENTENCE, "target": {"start": 14, "end": 18}}
@@ -189,6 +192,36 @@ def test_an_oversized_streamed_body_is_refused_over_http(live_server):
     response = httpx.post(f"{live_server}/v1/disambiguate", content=chunks(),
                           headers={"content-type": "application/json"}, timeout=30)
     assert response.status_code == 413 and response.json()["detail"].startswith("the request body is too large")
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in _strings(item)]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    return [value] if isinstance(value, str) else []
+
+
+def test_indexes_show_no_server_path(tiny_index, tmp_path, fake_backend):
+    from pathlib import PurePosixPath
+
+    from index_builder.index_folder import IndexFolder
+    from wsd_service.api.app import create_app
+    from wsd_service.disambiguator import Disambiguator
+
+    copy = tmp_path / "copy"
+    shutil.copytree(tiny_index, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["build"]["compacted_from"] = str(tmp_path / "source")  # as older versions wrote it
+    manifest["backend"]["model"] = f"{tmp_path}/forward.pt,{tmp_path}/backward.pt"
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    app = create_app({"tiny": Disambiguator(IndexFolder(copy), backend=fake_backend)})
+    with _client(app) as http:
+        response = http.get("/v1/indexes")
+    assert str(tmp_path) not in response.text
+    assert not [s for s in _strings(response.json()) for part in s.split(",") if PurePosixPath(part).is_absolute()]
+    shown = response.json()["indexes"][0]["manifest"]
+    assert shown["build"]["compacted_from"] == "source" and shown["backend"]["model"] == "forward.pt,backward.pt"
 
 
 def test_indexes(client, tiny_index):

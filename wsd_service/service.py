@@ -16,6 +16,7 @@ from typing import Any
 
 from index_builder.errors import WsdError
 from index_builder.inventory import CONTENT_POS, SenseInventory, normalise_lemma
+from wsd_service.api.public import without_paths
 from wsd_service.api.schemas import (
     AnnotateOut,
     AnnotateRequest,
@@ -227,7 +228,7 @@ class Service:
         return {
             "default": self.default,
             "indexes": [
-                {"name": name, "manifest": d.folder.manifest, "settings": asdict(d.settings)}
+                {"name": name, "manifest": without_paths(d.folder.manifest), "settings": asdict(d.settings)}
                 for name, d in self.disambiguators.items()
             ],
         }
