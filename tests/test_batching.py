@@ -20,6 +20,7 @@ class Recorder:
 
     def __init__(self) -> None:
         self.batches: list[list[str]] = []
+        self.threads: list[str] = []
         self.hold = threading.Event()
         self.hold.set()
         self.started = threading.Event()
@@ -28,6 +29,7 @@ class Recorder:
         self.started.set()
         self.hold.wait(10)
         self.batches.append(list(items))
+        self.threads.append(threading.current_thread().name)
         if "bad" in items:
             raise ValueError("bad item")
         return [item.upper() for item in items]
@@ -53,6 +55,16 @@ def test_a_lone_request_never_waits():
         assert time.perf_counter() - started < 0.5  # not the 1 s wait
     assert recorder.batches == [["a"], ["b"]]
     batcher.close()
+
+
+def test_a_lone_request_is_answered_in_the_thread_that_prepares_it():
+    recorder = Recorder()
+    batcher = MicroBatcher(recorder, BatchSettings(max_items=8, wait_ms=1000))
+    started = time.perf_counter()
+    assert _answers(batcher, [0.0]) == ["W0"]
+    assert time.perf_counter() - started < 0.5
+    assert recorder.batches == [["w0"]] and recorder.threads != ["wsd-batcher"]
+    assert (batcher.stats.batches, batcher.stats.items) == (1, 1)
 
 
 def test_queued_requests_share_batches_of_at_most_max_items():
@@ -81,37 +93,61 @@ def _answers(batcher: MicroBatcher, delays: list[float]) -> list[str]:
     return asyncio.run(run())
 
 
+def _release_soon(recorder: Recorder) -> None:
+    threading.Timer(0.05, recorder.hold.set).start()
+
+
 def test_the_batch_waits_for_requests_still_being_prepared():
-    recorder = Recorder()
-    batcher = MicroBatcher(recorder, BatchSettings(max_items=8, wait_ms=1000))
+    recorder, batcher = _held(BatchSettings(max_items=8, wait_ms=1000))
+    _release_soon(recorder)  # the model frees while w1 is still being prepared
     started = time.perf_counter()
-    assert _answers(batcher, [0.0, 0.1]) == ["W0", "W1"]
-    assert recorder.batches == [["w0", "w1"]] and time.perf_counter() - started < 0.9
+    assert _answers(batcher, [0.0, 0.3]) == ["W0", "W1"]
+    assert recorder.batches == [["first"], ["w0", "w1"]] and time.perf_counter() - started < 0.9
     batcher.close()
 
 
 def test_without_a_wait_late_requests_get_their_own_batch():
+    recorder, batcher = _held(BatchSettings(max_items=8, wait_ms=0))
+    _release_soon(recorder)
+    assert _answers(batcher, [0.0, 0.3]) == ["W0", "W1"]
+    assert recorder.batches == [["first"], ["w0"], ["w1"]]
+    batcher.close()
+
+
+def test_requests_queue_while_a_lone_request_holds_the_model():
     recorder = Recorder()
+    recorder.hold.clear()
     batcher = MicroBatcher(recorder, BatchSettings(max_items=8, wait_ms=0))
-    assert _answers(batcher, [0.0, 0.2]) == ["W0", "W1"]
-    assert recorder.batches == [["w0"], ["w1"]]
+
+    async def run() -> list[str]:
+        first = asyncio.ensure_future(batcher.answer(lambda: "alone"))
+        await asyncio.sleep(0.1)  # "alone" is running, held
+        rest = [asyncio.ensure_future(batcher.answer(lambda word=word: word)) for word in ("a", "b", "c")]
+        await asyncio.sleep(0.1)
+        recorder.hold.set()
+        return await asyncio.gather(first, *rest)
+
+    assert asyncio.run(run()) == ["ALONE", "A", "B", "C"]
+    assert recorder.batches == [["alone"], ["a", "b", "c"]]
     batcher.close()
 
 
 def test_a_request_that_fails_to_prepare_is_not_waited_for():
-    recorder = Recorder()
-    batcher = MicroBatcher(recorder, BatchSettings(max_items=8, wait_ms=1000))
+    recorder, batcher = _held(BatchSettings(max_items=8, wait_ms=1000))
 
     def broken() -> str:
+        time.sleep(0.2)
         raise LookupError("no such word")
 
     async def run() -> list:
-        return await asyncio.gather(batcher.answer(broken), return_exceptions=True)
+        return await asyncio.gather(batcher.answer(broken), batcher.answer(lambda: "w"), return_exceptions=True)
 
-    assert isinstance(asyncio.run(run())[0], LookupError)
+    _release_soon(recorder)
     started = time.perf_counter()
-    assert batcher.submit("alone").result(5) == "ALONE"
-    assert time.perf_counter() - started < 1.0
+    failed, answered = asyncio.run(run())
+    assert isinstance(failed, LookupError) and answered == "W"
+    assert time.perf_counter() - started < 0.9  # not the 1 s wait for the broken request
+    assert recorder.batches == [["first"], ["w"]]
     batcher.close()
 
 

@@ -1,10 +1,11 @@
 """Dynamic micro-batching: concurrent single requests answered together, one forward pass per batch.
 
-Each request is announced when it arrives, prepared (validated, tokenised) in a worker thread and queued.
-One batching thread takes everything queued, up to `max_items`, and runs it as one batch. It waits, at
-most `wait_ms`, only while more requests have arrived than it holds (others are still being prepared), so
-a lone request never waits. When a batch fails its items are run again one by one: an item that fails
-gets its own error, its neighbors their answers, and the thread goes on serving.
+A request that finds nothing else in flight is prepared and answered at once in one worker thread: a lone
+client never waits and pays no extra thread handoff. Any other request is prepared (validated, tokenised)
+in a worker thread and queued. One batching thread takes everything queued, up to `max_items`, once the
+model is free; it waits, at most `wait_ms`, only for requests that have arrived and are still being
+prepared. When a batch fails its items are run again one by one: an item that fails gets its own error,
+its neighbors their answers, and the thread goes on serving.
 """
 
 from __future__ import annotations
@@ -76,7 +77,9 @@ class MicroBatcher(Generic[T, R]):
         self.stats = BatchStats()
         self._name = name
         self._queue: deque[_Queued] = deque()
-        self._expected = 0  # arrived and not yet answered: being prepared, queued or in the running batch
+        self._preparing = 0  # arrived, bound for the queue, still being prepared
+        self._alone = 0  # answered at once, outside the queue (at most one at a time)
+        self._busy = False  # the batching thread is running a batch
         self._changed = threading.Condition()
         self._running = False  # a batching thread is taking items
         self._stopping = False
@@ -85,19 +88,32 @@ class MicroBatcher(Generic[T, R]):
     # -- callers -------------------------------------------------------------------------------------
 
     async def answer(self, prepare: Callable[[], T]) -> R:
-        """The answer to one request: announced now, prepared in a worker thread, answered by the next
-        batch. An exception of `prepare` or of the item's own run is raised here."""
-        self._arrive()
+        """The answer to one request, prepared in a worker thread: at once when nothing else is in flight,
+        else by the next batch. An exception of `prepare` or of the item's own run is raised here."""
+        with self._changed:
+            alone = not (self._queue or self._preparing or self._alone or self._busy)
+            if alone:
+                self._alone += 1
+            else:
+                self._preparing += 1
+        if alone:
+            try:
+                return await anyio.to_thread.run_sync(self._run_alone, prepare)
+            finally:
+                with self._changed:
+                    self._alone -= 1
+                    self._changed.notify_all()
         try:
             item = await anyio.to_thread.run_sync(prepare)
         except BaseException:
-            self._depart(1)
+            self._prepared()
             raise
         return await asyncio.wrap_future(self._enqueue(item))
 
     def submit(self, item: T) -> Future[R]:
         """Queue one prepared item (for callers outside an event loop); the future holds its answer."""
-        self._arrive()
+        with self._changed:
+            self._preparing += 1
         return self._enqueue(item)
 
     def close(self, timeout: float | None = 30.0) -> None:
@@ -111,18 +127,27 @@ class MicroBatcher(Generic[T, R]):
 
     # -- bookkeeping ---------------------------------------------------------------------------------
 
-    def _arrive(self) -> None:
+    def _prepared(self) -> None:
+        """One request bound for the queue is prepared (or failed to be): the batch need not wait for it."""
         with self._changed:
-            self._expected += 1
-
-    def _depart(self, count: int) -> None:
-        with self._changed:
-            self._expected -= count
+            self._preparing -= 1
             self._changed.notify_all()
+
+    def _run_alone(self, prepare: Callable[[], T]) -> R:
+        item = prepare()
+        self._count(1)
+        return self._run([item])[0]
+
+    def _count(self, size: int) -> None:
+        with self._changed:
+            self.stats.batches += 1
+            self.stats.items += size
+            self.stats.largest = max(self.stats.largest, size)
 
     def _enqueue(self, item: T) -> Future[R]:
         future: Future[R] = Future()
         with self._changed:
+            self._preparing -= 1
             self._queue.append(_Queued(item, future))
             if not self._running:
                 self._running, self._stopping = True, False
@@ -138,26 +163,29 @@ class MicroBatcher(Generic[T, R]):
             try:
                 self._answer([queued for queued in batch if queued.future.set_running_or_notify_cancel()])
             finally:
-                self._depart(len(batch))
+                with self._changed:
+                    self._busy = False
+                    self._changed.notify_all()
 
     def _next_batch(self) -> list[_Queued] | None:
-        """Everything queued (up to max_items), after waiting for requests still being prepared; None
-        once closed with nothing queued."""
+        """Everything queued (up to max_items) once the model is free of a request answered alone, after
+        waiting for requests still being prepared; None once closed with nothing queued."""
         limit, wait = self.settings.max_items, self.settings.wait_ms / 1000
         with self._changed:
-            while not self._queue:
-                if self._stopping:
+            while not self._queue or self._alone:
+                if not self._queue and self._stopping:
                     self._running = False
                     return None
                 self._changed.wait()
             batch = self._take(limit)
             deadline = time.monotonic() + wait
-            while len(batch) < limit and self._expected > len(batch):
+            while len(batch) < limit and self._preparing:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
                 self._changed.wait(remaining)
                 batch += self._take(limit - len(batch))
+            self._busy = True
         return batch
 
     def _take(self, count: int) -> list[_Queued]:
@@ -167,9 +195,7 @@ class MicroBatcher(Generic[T, R]):
         """Run the batch; if it fails, run its items one by one so that only the failing ones fail."""
         if not batch:
             return
-        self.stats.batches += 1
-        self.stats.items += len(batch)
-        self.stats.largest = max(self.stats.largest, len(batch))
+        self._count(len(batch))
         try:
             answers = self._run([queued.item for queued in batch])
             if len(answers) != len(batch):
