@@ -125,8 +125,8 @@ def free_port() -> int:
 def start_service(args: argparse.Namespace) -> tuple[subprocess.Popen, int]:
     """`wsd serve` on a free port, returned once /readyz says ready."""
     port = free_port()
-    command = [sys.executable, "-m", "wsd_service.cli", "serve", "--index", str(args.index), "--port", str(port),
-               "--workers", str(args.workers)]
+    command = [sys.executable, "-m", "wsd_service.cli", "serve", "--index", str(args.index),
+               "--port", str(port), "--workers", str(args.workers)]
     if args.threads:
         command += ["--threads", str(args.threads)]
     process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True)
@@ -178,7 +178,8 @@ async def load(port: int, clients: int, payloads: list[bytes], seconds: float | 
     async def client(number: int) -> None:
         nonlocal done
         connection, sent = LoadClient(port), 0
-        while (deadline is None or time.perf_counter() < deadline) and (requests_each is None or sent < requests_each):
+        while (deadline is None or time.perf_counter() < deadline) and (
+                requests_each is None or sent < requests_each):
             payload = payloads[(number + sent) % len(payloads)]
             began = time.perf_counter()
             try:
@@ -214,10 +215,11 @@ def measure_single(args: argparse.Namespace, backend, client: Client) -> dict:
         bare_times.append(timed(lambda: backend.embed([tokens])))
     (h50, h99), (b50, b99) = quantiles(http_times), quantiles(bare_times)
     ratio = h50 / b50
-    print(f"single request   p50 {h50:6.2f} ms  p99 {h99:6.2f} ms   POST /v1/disambiguate, one keep-alive client")
+    print(f"single request   p50 {h50:6.2f} ms  p99 {h99:6.2f} ms   POST /v1/disambiguate, one client")
     print(f"bare forward     p50 {b50:6.2f} ms  p99 {b99:6.2f} ms   backend.embed on the same sentence")
     print(f"ratio            {ratio:.2f}x  (goal p50 <= 1.25x: {'met' if ratio <= 1.25 else 'missed'})")
-    return {"http_p50_ms": h50, "http_p99_ms": h99, "bare_p50_ms": b50, "bare_p99_ms": b99, "ratio_p50": ratio}
+    return {"http_p50_ms": h50, "http_p99_ms": h99, "bare_p50_ms": b50, "bare_p99_ms": b99,
+            "ratio_p50": ratio}
 
 
 def measure_decide(args: argparse.Namespace, disambiguator) -> dict:
@@ -236,8 +238,8 @@ def measure_decide(args: argparse.Namespace, disambiguator) -> dict:
             disambiguator.decide(vector, lemma, pos)
             times.append(time.perf_counter() - started)
     d50, d99 = quantiles(times)
-    print(f"decide           p50 {d50:6.2f} ms  p99 {d99:6.2f} ms   kNN search + explanation, precomputed vector "
-          f"(goal p50 < 2 ms: {'met' if d50 < 2 else 'missed'})")
+    print(f"decide           p50 {d50:6.2f} ms  p99 {d99:6.2f} ms   kNN search + explanation, precomputed "
+          f"vector (goal p50 < 2 ms: {'met' if d50 < 2 else 'missed'})")
     return {"p50_ms": d50, "p99_ms": d99, "targets": len(TARGETS)}
 
 
@@ -251,8 +253,8 @@ def measure_throughput(args: argparse.Namespace, client: Client, port: int) -> d
     concurrent = asyncio.run(load(port, args.clients, payloads, requests_each=args.requests))
     ratio = concurrent["items_per_s"] / batch_rate
     print(f"batch endpoint   {batch_rate:7.1f} items/s  ({args.batch} items per request, one client)")
-    print(f"{args.clients} clients       {concurrent['items_per_s']:7.1f} items/s  single-item requests, "
-          f"p50 {concurrent['p50_ms']:.0f} ms, p99 {concurrent['p99_ms']:.0f} ms, {concurrent['errors']} errors")
+    print(f"{args.clients} clients       {concurrent['items_per_s']:7.1f} items/s  single-item requests, p50 "
+          f"{concurrent['p50_ms']:.0f} ms, p99 {concurrent['p99_ms']:.0f} ms, {concurrent['errors']} errors")
     print(f"ratio            {ratio:.2f}x  (goal >= 0.7x with 0 errors: "
           f"{'met' if ratio >= 0.7 and not concurrent['errors'] else 'missed'})")
     return {"batch_items_per_s": batch_rate, "items_per_batch_request": args.batch, "concurrent": concurrent,
@@ -267,8 +269,9 @@ def measure_soak(args: argparse.Namespace, process: subprocess.Popen, port: int)
     after = serving_rss(process)
     growth = (after - before) / before
     met = soak["errors"] == 0 and growth < 0.05
-    print(f"soak             {args.soak_clients} clients x {args.soak_seconds:g} s: {soak['requests']} requests, "
-          f"{soak['items_per_s']:.0f}/s, {soak['errors']} errors; RSS {before:.0f} -> {after:.0f} MiB "
+    print(f"soak             {args.soak_clients} clients x {args.soak_seconds:g} s: {soak['requests']} "
+          f"requests, {soak['items_per_s']:.0f}/s, {soak['errors']} errors; "
+          f"RSS {before:.0f} -> {after:.0f} MiB "
           f"({growth:+.1%}) (goal 0 errors, growth < 5%: {'met' if met else 'missed'})")
     return {**soak, "rss_before_mib": before, "rss_after_mib": after, "rss_growth": growth}
 
@@ -278,8 +281,8 @@ def measure_memory(process: subprocess.Popen, vectors_mib: float) -> dict:
     for row in found["processes"]:
         print(f"memory           {row['role']:<6} {row['pid']}: RSS {row['rss_mib']:6.0f} MiB, "
               f"PSS {row['pss_mib']:6.0f} MiB, USS {row['uss_mib']:6.0f} MiB")
-    print(f"memory           total RSS {found['total_rss_mib']:.0f} MiB, total PSS {found['total_pss_mib']:.0f} MiB "
-          f"({VECTORS} {vectors_mib:.0f} MiB, memory-mapped: shared between workers)")
+    print(f"memory           total RSS {found['total_rss_mib']:.0f} MiB, total PSS "
+          f"{found['total_pss_mib']:.0f} MiB ({VECTORS} {vectors_mib:.0f} MiB, memory-mapped, shared)")
     return {**found, "vectors_mib": vectors_mib}
 
 
@@ -292,9 +295,9 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=32, help="items per batch request (default 32)")
     parser.add_argument("--rounds", type=int, default=10, help="batch requests timed (default 10)")
     parser.add_argument("--clients", type=int, default=64, help="concurrent single-item clients (default 64)")
-    parser.add_argument("--requests", type=int, default=20, help="requests per concurrent client (default 20)")
+    parser.add_argument("--requests", type=int, default=20, help="requests per concurrent client (20)")
     parser.add_argument("--soak-clients", type=int, default=256, help="clients of the soak (default 256)")
-    parser.add_argument("--soak-seconds", type=float, default=60.0, help="length of the soak (default 60; 0: none)")
+    parser.add_argument("--soak-seconds", type=float, default=60.0, help="soak length (default 60; 0: none)")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     args = parser.parse_args()
 

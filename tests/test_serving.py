@@ -29,8 +29,9 @@ def marked_index(small_corpus, tmp_path) -> Path:
 def test_sigterm_finishes_the_request_in_flight_and_exits_zero(marked_index):
     process, base = serving([*WSD_MARKED, "serve", "--index", str(marked_index)], wait_for="/readyz")
     answers: list[httpx.Response] = []
-    slow = threading.Thread(target=lambda: answers.append(httpx.post(
-        f"{base}/v1/disambiguate", json={"text": f"The {SLOW} bank closed.", "target": {"index": 2}}, timeout=60)))
+    body = {"text": f"The {SLOW} bank closed.", "target": {"index": 2}}
+    slow = threading.Thread(
+        target=lambda: answers.append(httpx.post(f"{base}/v1/disambiguate", json=body, timeout=60)))
     try:
         slow.start()
         time.sleep(SLOW_SECONDS / 3)  # the request is in the forward pass

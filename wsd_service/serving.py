@@ -63,7 +63,8 @@ def add_serving_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--graceful-timeout", type=float, default=30.0,
                        help="on SIGTERM, how long the requests in flight may take to finish (default 30 s)")
     group.add_argument("--batch-max-items", type=int, default=batching.max_items,
-                       help=f"most concurrent requests answered by one forward pass (default {batching.max_items})")
+                       help="most concurrent requests answered by one forward pass "
+                       f"(default {batching.max_items})")
     group.add_argument("--batch-wait-ms", type=float, default=batching.wait_ms,
                        help="longest wait for requests that have arrived but are still being read, before a "
                        f"forward pass (default {batching.wait_ms}); a lone request never waits")
@@ -84,7 +85,8 @@ def run_server(disambiguators: Mapping[str, Disambiguator], args: argparse.Names
     from index_builder.cli import backend_options
     from wsd_service.api.app import create_app
 
-    options: dict[str, Any] = {"host": args.host, "port": args.port, "log_level": "info" if args.verbose else "warning",
+    options: dict[str, Any] = {"host": args.host, "port": args.port,
+                               "log_level": "info" if args.verbose else "warning",
                                "timeout_graceful_shutdown": args.graceful_timeout}
     if args.workers == 1:
         app = create_app(disambiguators, limits, warm=True, batching=batch_settings(args))
@@ -124,5 +126,7 @@ def worker_app() -> FastAPI:
     from wsd_service.loading import load_indexes
 
     plan = WorkerPlan(**json.loads(os.environ[WORKER_ENV]))
-    disambiguators = load_indexes([Path(f) for f in plan.folders], Settings(**plan.settings), options=plan.options)
-    return create_app(disambiguators, Limits(**plan.limits), warm=True, batching=BatchSettings(**plan.batching))
+    folders = [Path(folder) for folder in plan.folders]
+    disambiguators = load_indexes(folders, Settings(**plan.settings), options=plan.options)
+    return create_app(disambiguators, Limits(**plan.limits), warm=True,
+                      batching=BatchSettings(**plan.batching))

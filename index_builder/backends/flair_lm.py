@@ -48,8 +48,8 @@ LM_SHA256 = {
     "news-backward-fast.pt": "924541ca5849ace5bd0976ff747aaa104272c2e68a5171c579277f8d78be39dd",
 }
 LM_FORMAT = "wsd-service flair LM 1"  # tensors, strings and numbers only: loadable with weights_only=True
-LM_CONFIG = ("is_forward_lm", "hidden_size", "nlayers", "embedding_size", "nout", "document_delimiter", "dropout",
-             "recurrent_type")
+LM_CONFIG = ("is_forward_lm", "hidden_size", "nlayers", "embedding_size", "nout", "document_delimiter",
+             "dropout", "recurrent_type")
 
 
 def default_lm_files(cache_dir: Path) -> list[Path]:
@@ -73,7 +73,7 @@ def default_lm_files(cache_dir: Path) -> list[Path]:
         if set(lms) != {True, False}:
             raise BackendError(f"{wheel}: the tagger does not hold a forward and a backward character LM")
         for target, forward in zip(targets, (True, False)):
-            staged = Path(tmp) / target.name  # the file name is recorded inside the file: write it under its own
+            staged = Path(tmp) / target.name  # torch records the file's name inside it: use the final one
             save_lm(lms[forward], staged)
             check_sha256(staged, LM_SHA256[target.name])
             os.replace(staged, target)
@@ -111,7 +111,7 @@ def _embeddings(source: str) -> FlairEmbeddings:
         try:
             return FlairEmbeddings(load_lm(Path(source)))
         except pickle.UnpicklingError:
-            log.warning("%s is not a weights-only LM file; flair unpickles it (it can run code: trust it)", source)
+            log.warning("%s is not a weights-only LM file; flair unpickles it (it can run code)", source)
     return FlairEmbeddings(source)
 
 

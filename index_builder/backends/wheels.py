@@ -49,7 +49,7 @@ def check_model_folder(folder: Path, pins: Mapping[str, str]) -> None:
     found = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
     if found != sorted(pins):
         extra, missing = sorted(set(found) - set(pins)), sorted(set(pins) - set(found))
-        raise BackendError(f"{folder}: not the pinned model files (extra: {', '.join(extra) or 'none'}; missing: "
-                           f"{', '.join(missing) or 'none'}); reinstall or delete it to fetch it again")
+        raise BackendError(f"{folder}: not the pinned model files (extra: {', '.join(extra) or 'none'}; "
+                           f"missing: {', '.join(missing) or 'none'}); reinstall, or delete it to fetch again")
     for name, expected in pins.items():
         check_sha256(folder / name, expected)

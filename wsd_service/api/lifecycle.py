@@ -84,4 +84,5 @@ def add_health_routes(app: FastAPI, service: Service, readiness: Readiness) -> N
         if readiness.ready:
             return JSONResponse({"status": "ready", "indexes": names})
         status = "failed" if readiness.problem else "warming"
-        return JSONResponse({"status": status, "indexes": names, "detail": readiness.problem}, status_code=503)
+        body = {"status": status, "indexes": names, "detail": readiness.problem}
+        return JSONResponse(body, status_code=503)
