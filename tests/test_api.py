@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 
 import pytest
+
+from tests.conftest import _client
 
 SENTENCE = "He sat on the bank of the river."
 BANK = {"text": SENTENCE, "target": {"start": 14, "end": 18}}
@@ -240,6 +243,77 @@ def test_annotate_edge_cases(client):
 # -- indexes, senses, health, pages ---------------------------------------------------------------------
 
 
+def test_integral_numbers_are_integers(client):
+    status, answer = post(client, "/v1/disambiguate", {**BANK, "target": {"start": 14.0, "end": 18.0}, "k": 3.0})
+    assert status == 200 and answer["target"]["token"] == "bank" and answer["k"] == 3
+
+
+def test_the_schema_states_the_shapes_and_the_limits(client):
+    models = client.get("/openapi.json").json()["components"]["schemas"]
+    shapes = models["Target"]["oneOf"]
+    assert [sorted(shape["required"]) for shape in shapes] == [["end", "start"], ["index"]]
+    assert all(shape["additionalProperties"] is False for shape in shapes)
+    text = next(s for s in models["DisambiguateRequest"]["properties"]["text"]["anyOf"] if s["type"] == "string")
+    assert (text["minLength"], text["pattern"], text["maxLength"]) == (1, r"\S", 2000)
+    assert models["AnnotateRequest"]["properties"]["text"]["maxLength"] == 2000
+    assert models["BatchRequest"]["properties"]["items"]["maxItems"] == 16
+    assert len(models["DisambiguateRequest"]["oneOf"]) == 2  # text, or tokens with a token number
+
+
+def test_an_oversized_body_is_refused_over_http(live_server):
+    import httpx
+
+    body = json.dumps({"text": "word " * 400_000, "target": {"index": 0}})  # 2 MB: over the body limit
+    response = httpx.post(f"{live_server}/v1/disambiguate", content=body,
+                          headers={"content-type": "application/json"}, timeout=30)
+    assert response.status_code == 413 and response.headers["content-type"] == "application/json"
+    assert response.json()["detail"].startswith("the request body is too large (the limit is 1")
+
+
+def test_an_oversized_streamed_body_is_refused_over_http(live_server):
+    import httpx
+
+    def chunks():  # no Content-Length: the limit must count what arrives
+        yield b'{"text": "'
+        for _ in range(40):
+            yield b"word " * 10_000
+        yield b'", "target": {"index": 0}}'
+
+    response = httpx.post(f"{live_server}/v1/disambiguate", content=chunks(),
+                          headers={"content-type": "application/json"}, timeout=30)
+    assert response.status_code == 413 and response.json()["detail"].startswith("the request body is too large")
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in _strings(item)]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    return [value] if isinstance(value, str) else []
+
+
+def test_indexes_show_no_server_path(tiny_index, tmp_path, fake_backend):
+    from pathlib import PurePosixPath
+
+    from index_builder.index_folder import IndexFolder
+    from wsd_service.api.app import create_app
+    from wsd_service.disambiguator import Disambiguator
+
+    copy = tmp_path / "copy"
+    shutil.copytree(tiny_index, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["build"]["compacted_from"] = str(tmp_path / "source")  # as older versions wrote it
+    manifest["backend"]["model"] = f"{tmp_path}/forward.pt,{tmp_path}/backward.pt"
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    app = create_app({"tiny": Disambiguator(IndexFolder(copy), backend=fake_backend)})
+    with _client(app) as http:
+        response = http.get("/v1/indexes")
+    assert str(tmp_path) not in response.text
+    assert not [s for s in _strings(response.json()) for part in s.split(",") if PurePosixPath(part).is_absolute()]
+    shown = response.json()["indexes"][0]["manifest"]
+    assert shown["build"]["compacted_from"] == "source" and shown["backend"]["model"] == "forward.pt,backward.pt"
+
+
 def test_indexes(client, tiny_index):
     out = client.get("/v1/indexes").json()
     assert out["default"] == "tiny"
@@ -319,6 +393,9 @@ BAD = [
     ({"text": "a b", "target": {"index": 0}, "colour": 1}, 422, "colour: is not a known field"),
     ({"text": "a b", "target": {}}, 422, "give index"),
     ({"text": "a b", "target": {"index": 0, "start": 0, "end": 1}}, 422, "not both"),
+    ({"text": "a b", "target": {"index": 0, "start": None}}, 422, "target: start is null"),
+    ({"text": "a b", "target": {"index": 1.5}}, 422, "target.index: Input should be a valid integer"),
+    ({"text": "a b", "target": {"index": 0}, "prior": False}, 422, "prior: Input should be a valid number"),
     ({"text": "a b", "target": {"start": 2, "end": 1}}, 422, "must be greater than start"),
     ({"text": "a b", "target": {"start": -1, "end": 1}}, 422, "target.start"),
     ({"text": "a b", "target": {"index": 2}}, 422, "target.index 2 is out of range"),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -33,3 +34,10 @@ def test_compact_copies_are_smaller_verified_and_agree(bert_tiny_index: Path, tm
 def test_compact_of_a_missing_index_is_one_line(tmp_path: Path, capsys):
     assert main(["compact", str(tmp_path / "nope"), "--out", str(tmp_path / "x"), "--vector-type", "int8"]) == 2
     assert "no such directory" in capsys.readouterr().err
+
+
+def test_a_compacted_manifest_names_its_source_without_a_path(tiny_index: Path, tmp_path: Path):
+    out = tmp_path / "small"
+    assert main(["compact", str(tiny_index), "--out", str(out), "--vector-type", "float16"]) == 0
+    build = verify(out)["build"]
+    assert build["compacted_from"] == "tiny" and str(tmp_path) not in json.dumps(verify(out))

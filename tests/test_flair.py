@@ -4,6 +4,7 @@ the cache, explicit LM files. The behaviour every backend shares is in test_back
 
 from __future__ import annotations
 
+import pickle
 import shutil
 import subprocess
 import zipfile
@@ -15,6 +16,7 @@ import pytest
 from index_builder.backends import BackendError, create_backend, wheels
 from index_builder.backends import flair_lm as flair_backend
 from index_builder.backends.flair_lm import DEFAULT_LMS, WHEEL, FlairBackend
+from index_builder.index_folder import sha256_file
 
 SHORT = ["The", "bank", "raised", "its", "rates", "."]
 
@@ -65,6 +67,35 @@ def test_explicit_lm_files_match_the_default(
     forward_only = create_backend(**explicit.spec() | {"model": str(flair_cache / DEFAULT_LMS[0])})
     assert forward_only.dim == 1024
     np.testing.assert_array_equal(forward_only.embed([SHORT])[0], flair_news.embed([SHORT])[0][:, :1024])
+
+
+def test_default_lm_files_are_pinned_and_load_without_unpickling(flair_news: FlairBackend, flair_cache: Path) -> None:
+    import torch
+
+    for name in DEFAULT_LMS:
+        assert sha256_file(flair_cache / name) == flair_backend.LM_SHA256[name]
+        saved = torch.load(flair_cache / name, map_location="cpu", weights_only=True)  # no code can run
+        assert saved["format"] == flair_backend.LM_FORMAT
+
+
+def test_an_altered_lm_file_is_extracted_again(flair_news: FlairBackend, flair_cache: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    shutil.copytree(flair_cache, cache)
+    altered = cache / DEFAULT_LMS[1]
+    altered.write_bytes(altered.read_bytes()[:-1] + b"X")
+    assert flair_backend.default_lm_files(cache) == [cache / name for name in DEFAULT_LMS]
+    assert sha256_file(altered) == flair_backend.LM_SHA256[DEFAULT_LMS[1]]
+
+
+def test_an_lm_file_in_flairs_own_format_loads_through_flair(
+    flair_news: FlairBackend, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    flair_news.lms[0].lm.save(tmp_path / "flair-format.pt")  # a pickle of flair classes, protocol 4
+    with pytest.raises(pickle.UnpicklingError):
+        flair_backend.load_lm(tmp_path / "flair-format.pt")
+    backend = create_backend("flair", model=str(tmp_path / "flair-format.pt"))
+    assert "not a weights-only LM file" in caplog.text
+    np.testing.assert_array_equal(backend.embed([SHORT])[0], flair_news.embed([SHORT])[0][:, :1024])
 
 
 def test_wrong_checksum_is_refused(tmp_path: Path) -> None:

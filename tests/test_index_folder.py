@@ -136,3 +136,46 @@ def test_build_cli_errors_are_one_line(tmp_path: Path, capsys):
     assert "unknown backend 'nope'" in capsys.readouterr().err
     assert main(["build", "--backend", "bert", "--out", str(tmp_path / "x"), "--corpus", "a.xml"]) == 2
     assert "--corpus and --keys go together" in capsys.readouterr().err
+
+
+def _plain_read(folder: Path):
+    """The folder's FAISS index read into memory the ordinary way (no memory map)."""
+    import faiss
+
+    return faiss.read_index(str(folder / "vectors.faiss"))
+
+
+def test_vectors_are_memory_mapped(tiny_index: Path):
+    opened = IndexFolder(tiny_index)
+    mapped = Path("/proc/self/maps").read_text()
+    assert str((tiny_index / "vectors.faiss").resolve()) in mapped
+    opened.close()
+
+
+@pytest.mark.parametrize("vector_type", ["float32", "float16"])
+def test_memory_mapped_vectors_search_like_a_plain_read(tiny_index: Path, tmp_path: Path, vector_type: str):
+    import faiss
+
+    folder = tiny_index
+    if vector_type != "float32":
+        folder = tmp_path / vector_type
+        assert main(["compact", str(tiny_index), "--out", str(folder), "--vector-type", vector_type]) == 0
+    opened, plain = IndexFolder(folder), _plain_read(folder)
+    groups = sorted(opened.groups.values(), key=lambda g: -g.count)[:40]
+    for group in groups:
+        want_vectors = plain.reconstruct_n(group.first_id, group.count)
+        np.testing.assert_array_equal(opened.group_vectors(group), want_vectors)
+        queries = want_vectors[:3] + 0.01
+        k = min(5, group.count)
+        if vector_type == "float32":
+            selector = faiss.SearchParameters(sel=faiss.IDSelectorRange(group.first_id, group.first_id + group.count))
+            want_sims, want_ids = plain.search(queries, k, params=selector)
+        else:
+            sims = queries @ want_vectors.T
+            want_ids = np.argsort(-sims, axis=1, kind="stable")[:, :k] + group.first_id
+            want_sims = np.take_along_axis(sims, want_ids - group.first_id, axis=1)
+        got_sims, got_ids = opened.search(group, queries, k)
+        np.testing.assert_array_equal(got_ids, want_ids)
+        np.testing.assert_array_equal(got_sims, want_sims)
+    ids = [0, opened.size - 1, opened.size // 2, 3]
+    np.testing.assert_array_equal(opened.vectors(ids), np.stack([plain.reconstruct(i) for i in ids]))

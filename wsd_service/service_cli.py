@@ -14,6 +14,7 @@ from index_builder.errors import WsdError
 from index_builder.inventory import CONTENT_POS
 from index_builder.text import tag_text
 from wsd_service.calibration import attach_calibrations
+from wsd_service.serving import add_serving_arguments
 from wsd_service.settings import DEFAULT_INDEX, Limits, Mode, Settings, VoteRule
 
 log = logging.getLogger(__name__)
@@ -25,23 +26,21 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from wsd_service.api.app import create_app
     from wsd_service.loading import load_indexes
+    from wsd_service.serving import batch_settings, run_server
 
     folders = args.index or [DEFAULT_INDEX]
+    batch_settings(args)  # a bad serving flag refuses at once, before the indexes load
     try:
         disambiguators = load_indexes(folders, overrides_from(args), args.build_missing, backend_options(args))
     except WsdError as err:
         raise WsdError(f"refusing to start: {err}") from err
     attach_calibrations(disambiguators, args.calibration or [])
     limits = Limits(max_text_chars=args.max_text_chars, max_batch_items=args.max_batch_items)
-    app = create_app(disambiguators, limits, warm=True)
     names = ", ".join(disambiguators)
     print(f"wsd: serving {names} on http://{args.host}:{args.port}/ (web page; API docs at /docs)",
           file=sys.stderr)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info" if args.verbose else "warning")
+    run_server(disambiguators, args, limits)
     return 0
 
 
@@ -144,6 +143,7 @@ def add_service_parsers(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--build-missing", action="store_true",
                        help="build an --index folder that does not exist (default bert backend over SemCor)")
     add_backend_arguments(serve)
+    add_serving_arguments(serve)
     serve.set_defaults(func=cmd_serve)
 
     query = sub.add_parser(

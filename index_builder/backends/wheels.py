@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from index_builder.backends.base import BackendError
@@ -40,3 +41,15 @@ def check_sha256(path: Path, expected: str) -> None:
     if found != expected:
         raise BackendError(f"{path}: sha256 {found}, expected {expected} (a damaged or different file; "
                            "delete it to fetch it again)")
+
+
+def check_model_folder(folder: Path, pins: Mapping[str, str]) -> None:
+    """Refuse a model folder that does not hold exactly the pinned files (paths relative to `folder`, with
+    '/') with their pinned sha256: checked before every load, so an altered or added file never loads."""
+    found = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    if found != sorted(pins):
+        extra, missing = sorted(set(found) - set(pins)), sorted(set(pins) - set(found))
+        raise BackendError(f"{folder}: not the pinned model files (extra: {', '.join(extra) or 'none'}; "
+                           f"missing: {', '.join(missing) or 'none'}); reinstall, or delete it to fetch again")
+    for name, expected in pins.items():
+        check_sha256(folder / name, expected)

@@ -23,7 +23,7 @@ def compact_index(source: Path, out: Path, vector_type: str) -> Path:
     manifest = folder.manifest
     build = {
         **manifest["build"],
-        "compacted_from": str(folder.path),
+        "compacted_from": folder.name,  # the source index's name, never a path: manifests are shown to clients
         "compacted": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "package_version": __version__,
     }

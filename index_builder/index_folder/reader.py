@@ -26,10 +26,15 @@ from index_builder.index_folder.format import (
 from index_builder.index_folder.tuned import read_tuned
 from index_builder.index_folder.verify import read_manifest, verify
 
+MMAP_FLAGS = faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY  # flat and scalar-quantised codes, mapped
+
 
 class IndexFolder:
     """A verified, opened index folder. The FAISS index and the database stay private: callers ask for
-    groups, searches, vectors and records."""
+    groups, searches, vectors and records.
+
+    The vectors are memory-mapped read-only, not copied: processes serving the same folder share one copy
+    in the page cache, and a process touches only the groups it searches."""
 
     def __init__(self, folder: str | Path, check: bool = True) -> None:
         self.path = Path(folder)
@@ -37,16 +42,11 @@ class IndexFolder:
         self.name: str = self.manifest["name"] or self.path.name
         self.dim: int = self.manifest["dim"]
         self.vector_type: str = self.manifest["vector_type"]
-        self._vectors = faiss.read_index(str(self.path / VECTORS))
+        self._vectors = faiss.read_index(str(self.path / VECTORS), MMAP_FLAGS)
         if (self._vectors.ntotal, self._vectors.d) != (self.manifest["counts"]["vectors"], self.dim):
             raise IndexFolderError(
                 f"{self.path}: {VECTORS} holds {self._vectors.ntotal} x {self._vectors.d} "
                 f"vectors, the manifest says {self.manifest['counts']['vectors']} x {self.dim}"
-            )
-        self._codes = None
-        if self.vector_type != "float32":
-            self._codes = faiss.vector_to_array(self._vectors.codes).reshape(
-                self.size, self._vectors.code_size
             )
         self._db = sqlite3.connect(f"file:{self.path / METADATA}?mode=ro", uri=True, check_same_thread=False)
         self.groups: dict[tuple[str, str], Group] = {
@@ -76,8 +76,6 @@ class IndexFolder:
 
     def _range(self, lo: int, hi: int) -> np.ndarray:
         """Vectors of ids lo .. hi-1 as float32 rows (decoded when quantised)."""
-        if self._codes is not None:
-            return self._vectors.sa_decode(self._codes[lo:hi])
         return self._vectors.reconstruct_n(lo, hi - lo)
 
     def vectors(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
@@ -85,8 +83,6 @@ class IndexFolder:
         ids = np.asarray(ids, dtype=np.int64)
         if not len(ids):
             return np.zeros((0, self.dim), np.float32)
-        if self._codes is not None:
-            return self._vectors.sa_decode(self._codes[ids])
         return self._vectors.reconstruct_batch(ids)
 
     def search(self, group: Group, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -96,7 +92,7 @@ class IndexFolder:
         the cost stays proportional to the group either way."""
         query = np.ascontiguousarray(query, dtype=np.float32).reshape(-1, self.dim)
         k = min(k, group.count)
-        if self._codes is None:
+        if self.vector_type == "float32":
             params = faiss.SearchParameters(
                 sel=faiss.IDSelectorRange(group.first_id, group.first_id + group.count)
             )
@@ -173,7 +169,7 @@ class IndexFolder:
         """This index with every vector replaced by transform(vector), renormalised, held in memory as an
         exact flat index: e.g. one layer out of an index built with all layers concatenated."""
         view = copy.copy(self)
-        view.name, view._codes, view.vector_type = name, None, "float32"
+        view.name, view.vector_type = name, "float32"
         view.__dict__.pop("groups_by_lemma", None)
         flat = None
         for start in range(0, self.size, ADD_CHUNK):

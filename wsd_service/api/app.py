@@ -6,11 +6,14 @@
     GET  /v1/indexes             loaded indexes
     GET  /v1/senses/{lemma}      WordNet senses with their training counts
     GET  /v1/senses/{lemma}/map  2D map of the lemma's training vectors by sense (POST: with a query sentence)
-    GET  /healthz                liveness
+    GET  /healthz, /readyz       liveness; readiness (indexes loaded and warm)
     GET  /docs                   OpenAPI docs (served from the machine when swagger-ui-bundle is installed)
 
-Endpoints are plain `def`: FastAPI runs them in its threadpool, so the CPU-bound embedding never
-blocks the event loop; `Service` serialises the work on the models with a lock.
+POST /v1/disambiguate is `async`: it prepares the request in the threadpool, then awaits its answer from the
+micro-batcher (wsd_service/batching.py), which gathers concurrent requests into one forward pass. Waiting
+holds no thread, so every concurrent request can join a batch (the threadpool has 40 threads). The other
+endpoints are plain `def`: FastAPI runs them in its threadpool, so CPU-bound work never blocks the event
+loop; `Service` serialises the work on the models with a lock.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +34,10 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
 from index_builder import __version__
-from wsd_service.api.errors import install_error_handlers
+from wsd_service.api.errors import BodyLimit, install_error_handlers
+from wsd_service.api.lifecycle import Readiness, add_health_routes, lifespan
 from wsd_service.api.map_routes import add_sense_map_routes
+from wsd_service.api.openapi import add_limits
 from wsd_service.api.schemas import (
     AnnotateOut,
     AnnotateRequest,
@@ -40,11 +46,11 @@ from wsd_service.api.schemas import (
     BatchRequest,
     DisambiguateRequest,
     ErrorOut,
-    HealthOut,
     IndexesOut,
     Pos,
     SensesOut,
 )
+from wsd_service.batching import BatchSettings, MicroBatcher
 from wsd_service.disambiguator import Disambiguator
 from wsd_service.service import Service
 from wsd_service.settings import Limits
@@ -71,12 +77,14 @@ def _json(model: BaseModel) -> Response:
 
 
 def create_app(disambiguators: Mapping[str, Disambiguator], limits: Limits | None = None,
-               max_body_bytes: int | None = None, warm: bool = False) -> FastAPI:
-    """The API over loaded indexes (by name; the first is the default). `warm` loads the models now."""
+               max_body_bytes: int | None = None, warm: bool = False,
+               batching: BatchSettings | None = None) -> FastAPI:
+    """The API over loaded indexes (by name; the first is the default). `warm` loads the models when the
+    server starts (/readyz says 503 until then); `batching` sets how concurrent requests are gathered."""
     limits = limits or Limits()
     service = Service(disambiguators, limits)
-    if warm:
-        service.warm_up()
+    batcher = MicroBatcher(service.answer, batching)
+    readiness = Readiness(ready=not warm)
     if max_body_bytes is None:  # room for the largest allowed batch, JSON-escaped
         max_body_bytes = (1 << 20) + 8 * limits.max_text_chars * limits.max_batch_items
     local_docs = importlib.util.find_spec("swagger_ui_bundle") is not None
@@ -85,18 +93,29 @@ def create_app(disambiguators: Mapping[str, Disambiguator], limits: Limits | Non
         version=__version__,
         description="kNN over contextual embeddings of SemCor (Wiedemann et al. 2019). Every answer carries "
         "its evidence: the nearest training sentences, their votes and the candidate senses.",
-        max_body_size=max_body_bytes,
         docs_url=None if local_docs else "/docs",
         redoc_url=None,
+        lifespan=lifespan(service, batcher, readiness, warm),
     )
-    app.state.service = service
+    app.state.service, app.state.batcher, app.state.readiness = service, batcher, readiness
     install_error_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    add_limits(app, limits)
+    _add_answer_routes(app, service, batcher)
+    add_sense_map_routes(app, service, _errors)
+    add_health_routes(app, service, readiness)
+    _mount_pages(app, local_docs)
+    return app
+
+
+def _add_answer_routes(app: FastAPI, service: Service, batcher: MicroBatcher) -> None:
+    """The endpoints that answer: disambiguate (one, batch), annotate, indexes, senses."""
     body_errors = _errors(400, 404, 413, 422)
 
     @app.post("/v1/disambiguate", response_model=None, tags=["disambiguate"], responses={**_ok(AnswerOut), **body_errors},
               summary="Disambiguate one word in its sentence")
-    def disambiguate(request: DisambiguateRequest) -> Response:
-        return _json(service.disambiguate([request])[0])
+    async def disambiguate(request: DisambiguateRequest) -> Response:
+        return _json(await batcher.answer(partial(service.prepare, request)))
 
     @app.post("/v1/disambiguate/batch", response_model=None, tags=["disambiguate"], responses={**_ok(BatchOut), **body_errors},
               summary="Disambiguate many words; the words of one index are embedded together")
@@ -116,20 +135,12 @@ def create_app(disambiguators: Mapping[str, Disambiguator], limits: Limits | Non
     @app.get("/v1/senses/{lemma}", response_model=None, tags=["inventory"], responses={**_ok(SensesOut), **_errors(404, 422)},
              summary="WordNet senses of a lemma with their training counts in an index")
     def senses(
-        lemma: str = PathParam(description="a lemma such as bank (an inflected form falls back to its base)"),
+        lemma: str = PathParam(description="a lemma such as bank (an inflected form falls back to its base)",
+                               json_schema_extra={"pattern": r"\S"}),
         pos: Pos | None = QueryParam(None, description="only senses of this POS"),
         index: str | None = QueryParam(None, description="index name (default: the first loaded)"),
     ) -> Response:
         return _json(service.senses(lemma, pos, index))
-
-    add_sense_map_routes(app, service, _errors)
-
-    @app.get("/healthz", response_model=HealthOut, tags=["service"], summary="Liveness: the service is up, indexes loaded")
-    def healthz() -> dict[str, Any]:
-        return {"status": "ok", "indexes": list(service.disambiguators)}
-
-    _mount_pages(app, local_docs)
-    return app
 
 
 def _mount_pages(app: FastAPI, local_docs: bool) -> None:

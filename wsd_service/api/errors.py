@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wsd_service.service import RequestError
 
@@ -28,6 +29,40 @@ class ErrorResponse(JSONResponse):
 
 def error(status: int, message: str) -> ErrorResponse:
     return ErrorResponse({"detail": message}, status_code=status)
+
+
+class BodyLimit:
+    """ASGI middleware: a request body over `max_bytes` gets the API's JSON 413. A declared Content-Length over
+    the limit is refused before anything is read; a streamed body fails as soon as it passes the limit.
+    (Starlette's own limit answers a declared length with plain text, whatever the app's error handlers say.)"""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    def message(self) -> str:
+        return f"the request body is too large (the limit is {self.max_bytes} bytes); send a shorter text or " \
+               "fewer batch items"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await error(413, self.message())(scope, receive, send)
+            return
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise StarletteHTTPException(413, self.message())  # answered by the handler below, as JSON
+            return message
+
+        await self.app(scope, limited, send)
 
 
 def _where(loc: Sequence[Any]) -> str:
@@ -92,8 +127,6 @@ def install_error_handlers(app: FastAPI) -> None:
             message = f"no such endpoint: {request.method} {request.url.path}; the API is described at /docs"
         elif exc.status_code == 405:
             message = f"{request.method} is not allowed on {request.url.path}; the API is described at /docs"
-        elif exc.status_code == 413 and message == "Content Too Large":
-            message = "the request body is too large; send a shorter text or fewer batch items"
         response = error(exc.status_code, message)
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value

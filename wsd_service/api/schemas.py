@@ -4,13 +4,28 @@ themselves the schema of their parts.
 
 Requests are strict (no type coercion, no unknown fields) so a typo or a wrong type is an error that
 names the field, not a silently ignored option. Responses allow extra fields so the answer can grow.
+
+The request schema states every rule JSON Schema can (the target's two shapes, non-blank strings, ranges,
+text or tokens; the size limits are added per app by wsd_service/api/openapi.py), so that a request the
+schema allows is refused only by a rule across fields that JSON Schema cannot express: a span inside the
+text and with end > start, a token number below the sentence's length, a span over a word, and the total
+length of `tokens`. The blank-string rules are checked by the validators below, so that each refusal says
+what to fix; the schema carries them as a `pattern` for a non-space character (`str.strip`'s whitespace).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
 
 from index_builder.inventory import Sense
 from index_builder.text import TaggedToken
@@ -30,21 +45,53 @@ def _valid_unicode(value: str) -> str:
     return value
 
 
+def _integral(value: Any) -> Any:
+    """JSON Schema counts 3.0 as an integer: take a float without a fraction as that integer."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 Text = Annotated[str, AfterValidator(_valid_unicode)]
+# Integers with their bounds (inside the Annotated, where pydantic turns them into minimum/maximum).
+NonNegative = Annotated[int, Field(ge=0), BeforeValidator(_integral)]
+Positive = Annotated[int, Field(ge=1), BeforeValidator(_integral)]
+NeighborCount = Annotated[int, Field(ge=1, le=MAX_K), BeforeValidator(_integral)]
+# A string holding at least one non-space character (the validators say which field is blank).
+NON_BLANK = {"type": "string", "minLength": 1, "pattern": r"\S"}
+Words = Annotated[str, AfterValidator(_valid_unicode), WithJsonSchema(NON_BLANK)]
 _REQUEST = ConfigDict(strict=True, extra="forbid")
 _RESPONSE = ConfigDict(extra="allow")
+
+_SPAN = {"type": "object", "title": "Span", "additionalProperties": False, "required": ["start", "end"],
+         "properties": {"start": {"type": "integer", "minimum": 0,
+                                  "description": "first character of the word in `text`"},
+                        "end": {"type": "integer", "minimum": 1,
+                                "description": "one past the last character of the word in `text`; "
+                                "greater than start, at most the text's length"}}}
+_TOKEN = {"type": "object", "title": "Token", "additionalProperties": False, "required": ["index"],
+          "properties": {"index": {"type": "integer", "minimum": 0,
+                                   "description": "token number, counted from 0; below the number of tokens"}}}
+
+
+def _span_or_token(schema: dict[str, Any]) -> None:
+    """Target's schema: exactly one of its two shapes (the model itself has three optional fields)."""
+    description = schema.get("description")
+    schema.clear()
+    schema.update({"title": "Target", "description": description, "oneOf": [_SPAN, _TOKEN]})
 
 
 class Target(BaseModel):
     """The word to disambiguate: a token number, or a character span [start, end) of the text."""
 
-    model_config = _REQUEST
-    index: int | None = Field(None, ge=0, description="token number, counted from 0")
-    start: int | None = Field(None, ge=0, description="first character of the word in `text`")
-    end: int | None = Field(None, ge=1, description="one past the last character of the word in `text`")
+    model_config = ConfigDict(strict=True, extra="forbid", json_schema_extra=_span_or_token)
+    index: NonNegative | None = Field(None, description="token number, counted from 0")
+    start: NonNegative | None = Field(None, description="first character of the word in `text`")
+    end: Positive | None = Field(None, description="one past the last character of the word in `text`")
 
     @model_validator(mode="after")
     def _one_way(self) -> Target:
+        nulls = sorted(name for name in self.model_fields_set if getattr(self, name) is None)
+        if nulls:
+            raise ValueError(f"{nulls[0]} is null; give index, or start and end, as integers")
         span = self.start is not None or self.end is not None
         if self.index is not None and span:
             raise ValueError("give either index or start and end, not both")
@@ -59,25 +106,35 @@ class DecisionOptions(BaseModel):
     """Per-request decision settings; those left out keep the index's defaults."""
 
     model_config = _REQUEST
-    k: int | None = Field(None, ge=1, le=MAX_K, description=f"neighbors that vote (1..{MAX_K})")
+    k: NeighborCount | None = Field(None, description=f"neighbors that vote (1..{MAX_K})")
     mode: Mode | None = Field(None, strict=False, description="knn: neighbors vote; centroid: nearest sense mean "
                               "of the training vectors; sense: nearest sense vector among all WordNet senses")
-    prior: float | None = Field(None, ge=0, le=MAX_PRIOR, strict=False,
+    prior: float | None = Field(None, ge=0, le=MAX_PRIOR,
                                 description="weight of the senses' training frequency added to their scores")
     vote: VoteRule | None = Field(None, strict=False, description="paper (top k'), majority (top k), weighted (similarity sum)")
     pos_filter: bool | None = Field(None, description="compare only with training vectors of the same POS")
     index: Text | None = Field(None, description="name of a loaded index (GET /v1/indexes); default: the first")
 
 
+def _text_or_tokens(schema: dict[str, Any]) -> None:
+    """Exactly one of text and tokens; with tokens, the target is a token number."""
+    schema["oneOf"] = [
+        {"required": ["text"], "properties": {"text": {"type": "string"}, "tokens": {"type": "null"}}},
+        {"required": ["tokens"], "properties": {"tokens": {"type": "array"}, "text": {"type": "null"},
+                                                "target": {"required": ["index"]}}},
+    ]
+
+
 class DisambiguateRequest(DecisionOptions):
     """One word in its sentence: `text` + character span, or `tokens` + token number."""
 
-    text: Text | None = Field(None, description="raw sentence; it is tokenised by the service",
-                              examples=["He sat on the bank of the river."])
-    tokens: list[Text] | None = Field(None, description="pre-tokenised sentence (a token may hold spaces, "
-                                      "e.g. a multi-word expression)")
+    model_config = ConfigDict(strict=True, extra="forbid", json_schema_extra=_text_or_tokens)
+    text: Words | None = Field(None, description="raw sentence; it is tokenised by the service",
+                               examples=["He sat on the bank of the river."])
+    tokens: list[Words] | None = Field(None, json_schema_extra={"minItems": 1}, description="pre-tokenised "
+                                       "sentence (a token may hold spaces, e.g. a multi-word expression)")
     target: Target
-    lemma: Text | None = Field(None, description="lemma of the target (default: derived from the word)")
+    lemma: Words | None = Field(None, description="lemma of the target (default: derived from the word)")
     pos: Pos | None = Field(None, description="POS of the target (default: derived from the word)")
     projection: bool = Field(False, description="add 2D PCA coordinates of the query and its neighbors")
 
@@ -110,7 +167,7 @@ class BatchRequest(BaseModel):
 class AnnotateRequest(DecisionOptions):
     """A text whose content words are all disambiguated."""
 
-    text: Text = Field(description="raw text", examples=["The bank closed the account."])
+    text: Words = Field(description="raw text", examples=["The bank closed the account."])
 
     @model_validator(mode="after")
     def _not_empty(self) -> AnnotateRequest:
@@ -260,3 +317,9 @@ class SensesOut(BaseModel):
 class HealthOut(BaseModel):
     status: Literal["ok"]
     indexes: list[str]
+
+
+class ReadyOut(BaseModel):
+    status: Literal["ready", "warming", "failed"]
+    indexes: list[str]
+    detail: str | None = Field(None, description="why the warm-up failed")
