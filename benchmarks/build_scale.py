@@ -61,7 +61,9 @@ def make_corpus(folder: Path, copies: int, limit_docs: int | None) -> tuple[Path
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--copies", type=int, default=10, help="how many times SemCor is repeated")
     parser.add_argument("--limit-docs", type=int, help="take only the first N SemCor documents (quick runs)")
     parser.add_argument("--work", type=Path, required=True, help="folder for the corpus and the index")
@@ -74,15 +76,19 @@ def main() -> None:
     check_seconds = time.perf_counter() - start
     build_index(FakeBackend(dim=args.dim), settings, progress=False, checked=checked)
     build_seconds = time.perf_counter() - start
-    print(json.dumps({
-        "copies": args.copies,
-        "sentences": sum(summary.sentences for summary in checked),
-        "instances": sum(summary.instances for summary in checked),
-        "check_s": round(check_seconds, 1),
-        "build_s": round(build_seconds, 1),
-        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "folder_mib": round(sum(p.stat().st_size for p in settings.out.iterdir()) / 2**20),
-    }))
+    print(
+        json.dumps(
+            {
+                "copies": args.copies,
+                "sentences": sum(summary.sentences for summary in checked),
+                "instances": sum(summary.instances for summary in checked),
+                "check_s": round(check_seconds, 1),
+                "build_s": round(build_seconds, 1),
+                "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                "folder_mib": round(sum(p.stat().st_size for p in settings.out.iterdir()) / 2**20),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

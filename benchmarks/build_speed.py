@@ -58,7 +58,9 @@ def bare_rate(backend: EmbeddingBackend, limit_docs: int | None, shard: int, bat
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--backend", default="bert")
     parser.add_argument("--limit-docs", type=int, help="first N SemCor documents (default: all 352)")
     parser.add_argument("--threads", type=int, help="torch threads for both runs (default: torch's choice)")
@@ -78,8 +80,20 @@ def main() -> None:
     sizes = {"float32": folder_mb(out)}
     for vector_type in ("float16", "int8"):
         compact = work / f"{args.backend}-{vector_type}"
-        subprocess.run([sys.executable, "-m", "index_builder.cli", "compact", str(out), "--out", str(compact),
-                        "--vector-type", vector_type], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "index_builder.cli",
+                "compact",
+                str(out),
+                "--out",
+                str(compact),
+                "--vector-type",
+                vector_type,
+            ],
+            check=True,
+        )
         sizes[vector_type] = folder_mb(compact)
 
     f1 = {}
@@ -91,10 +105,14 @@ def main() -> None:
         system = KnnSystem(disambiguator, Settings(), vectors)
         f1[vector_type] = evaluate([system], ["ALL"])[0].score.f1
 
-    print(f"\nbackend {args.backend}, {sentences} sentences ({'all' if not args.limit_docs else args.limit_docs} docs)")
+    print(
+        f"\nbackend {args.backend}, {sentences} sentences ({'all' if not args.limit_docs else args.limit_docs} docs)"
+    )
     print(f"bare backend embed : {bare_seconds:8.1f} s  {sentences / bare_seconds:7.1f} sent/s")
-    print(f"index-builder build: {build_seconds:8.1f} s  {sentences / build_seconds:7.1f} sent/s  "
-          f"(build/bare = {build_seconds / bare_seconds:.3f}: corpus check, shards, assembly, checksums)")
+    print(
+        f"index-builder build: {build_seconds:8.1f} s  {sentences / build_seconds:7.1f} sent/s  "
+        f"(build/bare = {build_seconds / bare_seconds:.3f}: corpus check, shards, assembly, checksums)"
+    )
     print(f"process peak RSS   : {peak_mb:8.0f} MB (model + bare run + build)")
     print("vector type  folder MB  F1 on ALL (service defaults)")
     for vector_type, size in sizes.items():

@@ -57,7 +57,9 @@ def timed(backend: EmbeddingBackend, sentences: list[Sentence], repeat: int) -> 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("-n", type=int, default=500, help="contexts per source")
     parser.add_argument("--model", help="bert backend model (default: MiniLM)")
     parser.add_argument("--threads", type=int, default=1)
@@ -70,12 +72,19 @@ def main() -> None:
         contexts, total = sample(source, args.n, args.seed)
         wall, cpu = timed(backend, contexts, args.repeat)
         rate = len(contexts) / wall
-        rows.append({
-            "source": source, "model": args.model or "minilm", "threads": args.threads, "sampled": len(contexts),
-            "mean_tokens": round(sum(len(s.tokens) for s in contexts) / len(contexts), 1),
-            "contexts_per_s": round(rate, 1), "cpu_s_per_context": round(cpu / len(contexts), 4),
-            "total_contexts": total, "full_source_min": round(total / rate / 60, 1),
-        })
+        rows.append(
+            {
+                "source": source,
+                "model": args.model or "minilm",
+                "threads": args.threads,
+                "sampled": len(contexts),
+                "mean_tokens": round(sum(len(s.tokens) for s in contexts) / len(contexts), 1),
+                "contexts_per_s": round(rate, 1),
+                "cpu_s_per_context": round(cpu / len(contexts), 4),
+                "total_contexts": total,
+                "full_source_min": round(total / rate / 60, 1),
+            }
+        )
         print(json.dumps(rows[-1]), flush=True)
 
 

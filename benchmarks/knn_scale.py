@@ -58,8 +58,9 @@ def pick_groups(groups: list[Group], lo: int, hi: int, most: int) -> list[Group]
     return [inside[i] for i in np.linspace(0, len(inside) - 1, most).round().astype(int)]
 
 
-def time_searches(folder: IndexFolder, groups: list[Group], queries: dict[tuple[str, str], np.ndarray],
-                  k: int) -> np.ndarray:
+def time_searches(
+    folder: IndexFolder, groups: list[Group], queries: dict[tuple[str, str], np.ndarray], k: int
+) -> np.ndarray:
     """Milliseconds of each single-query search of each group (after one untimed warm-up call)."""
     times = []
     for group in groups:
@@ -72,12 +73,26 @@ def time_searches(folder: IndexFolder, groups: list[Group], queries: dict[tuple[
     return np.array(times)
 
 
-def timing(index: Path, folder: IndexFolder, sizes: str, groups: list[Group],
-           queries: dict[tuple[str, str], np.ndarray], k: int) -> BinTiming:
+def timing(
+    index: Path,
+    folder: IndexFolder,
+    sizes: str,
+    groups: list[Group],
+    queries: dict[tuple[str, str], np.ndarray],
+    k: int,
+) -> BinTiming:
     ms = time_searches(folder, groups, queries, k)
-    return BinTiming(str(index), folder.vector_type, folder.size, sizes, len(groups),
-                     int(np.median([g.count for g in groups])), len(ms), float(np.percentile(ms, 50)),
-                     float(np.percentile(ms, 99)))
+    return BinTiming(
+        str(index),
+        folder.vector_type,
+        folder.size,
+        sizes,
+        len(groups),
+        int(np.median([g.count for g in groups])),
+        len(ms),
+        float(np.percentile(ms, 50)),
+        float(np.percentile(ms, 99)),
+    )
 
 
 def measure(exact: IndexFolder, folders: list[IndexFolder], args: argparse.Namespace) -> list[BinTiming]:
@@ -90,29 +105,49 @@ def measure(exact: IndexFolder, folders: list[IndexFolder], args: argparse.Names
     queries = {(g.lemma, g.pos): exact.group_vectors(g)[: args.queries] for ms in chosen.values() for g in ms}
     rng = np.random.default_rng(0)
     queries[("*", "*")] = exact.vectors(rng.choice(exact.size, args.queries, replace=False))
-    return [timing(exact.path, folder, label, members, queries, args.k) for folder in folders
-            for label, members in [*chosen.items(), ("whole index", [whole])]]
+    return [
+        timing(exact.path, folder, label, members, queries, args.k)
+        for folder in folders
+        for label, members in [*chosen.items(), ("whole index", [whole])]
+    ]
 
 
 def int8_copy(folder: Path, work: Path) -> Path:
     """An int8 copy of `folder` in `work`, made once (named by the source's full path)."""
     out = work / f"{str(folder.resolve()).strip('/').replace('/', '_')}-int8"
     if not out.exists():
-        subprocess.run([sys.executable, "-m", "index_builder.cli", "compact", str(folder), "--out", str(out),
-                        "--vector-type", "int8"], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "index_builder.cli",
+                "compact",
+                str(folder),
+                "--out",
+                str(out),
+                "--vector-type",
+                "int8",
+            ],
+            check=True,
+        )
     return out
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--index", type=Path, action="append", required=True, help="a float32 index folder")
     parser.add_argument("--groups", type=int, default=20, help="groups per size bin (default 20)")
     parser.add_argument("--queries", type=int, default=10, help="queries per group (default 10)")
     parser.add_argument("-k", "--k", type=int, default=10, help="neighbors per query (default 10)")
-    parser.add_argument("--faiss-threads", type=int, help="FAISS OpenMP threads (default: FAISS's, one per "
-                        "core); OMP_NUM_THREADS=1 in the environment sets FAISS's and numpy's BLAS's, as for "
-                        "the service")
+    parser.add_argument(
+        "--faiss-threads",
+        type=int,
+        help="FAISS OpenMP threads (default: FAISS's, one per "
+        "core); OMP_NUM_THREADS=1 in the environment sets FAISS's and numpy's BLAS's, as for "
+        "the service",
+    )
     parser.add_argument("--work", type=Path, help="folder for the int8 copies (default: a temporary one)")
     parser.add_argument("--json", type=Path, help="write the numbers here (default: WORK/knn_scale.json)")
     args = parser.parse_args()
@@ -132,12 +167,16 @@ def main() -> None:
     out.write_text(json.dumps({"k": args.k, "faiss_threads": threads, "results": rows}, indent=2))
 
     print(f"\nper-query search time, k = {args.k}, one query per call, {threads} FAISS threads")
-    print(f"{'index':28s} {'type':7s} {'vectors':>9s}  {'group sizes':12s} {'groups':>6s} {'median':>7s} "
-          f"{'p50 ms':>8s} {'p99 ms':>8s}")
+    print(
+        f"{'index':28s} {'type':7s} {'vectors':>9s}  {'group sizes':12s} {'groups':>6s} {'median':>7s} "
+        f"{'p50 ms':>8s} {'p99 ms':>8s}"
+    )
     for r in results:
         name = "/".join(Path(r.index).parts[-2:])[-28:]
-        print(f"{name:28s} {r.vector_type:7s} {r.total_vectors:9d}  {r.sizes:12s} "
-              f"{r.groups:6d} {r.median_group:7d} {r.p50_ms:8.3f} {r.p99_ms:8.3f}")
+        print(
+            f"{name:28s} {r.vector_type:7s} {r.total_vectors:9d}  {r.sizes:12s} "
+            f"{r.groups:6d} {r.median_group:7d} {r.p50_ms:8.3f} {r.p99_ms:8.3f}"
+        )
     print(f"wrote {out}")
 
 

@@ -16,8 +16,14 @@ from wsd_service.bench.baselines import MostFrequentSense
 from wsd_service.bench.runner import SHORT_NAMES, load_eval_set
 from wsd_service.bench.scorer import score
 
-PUBLISHED = {"senseval2": 65.6, "senseval3": 66.0, "semeval2007": 54.5, "semeval2013": 63.8,
-             "semeval2015": 67.1, "ALL": 64.8}
+PUBLISHED = {
+    "senseval2": 65.6,
+    "senseval3": 66.0,
+    "semeval2007": 54.5,
+    "semeval2013": 63.8,
+    "semeval2015": 67.1,
+    "ALL": 64.8,
+}
 
 
 def key_lemma_counts(inventory: SenseInventory) -> dict:
@@ -48,17 +54,23 @@ def main() -> None:
             return first.key if first else None
         top = max(c.values())
         order = [s.key for s in inventory.senses(instance.lemma, instance.pos)]
-        tied = sorted((k for k in c if c[k] == top), key=lambda k: order.index(k) if k in order else len(order))
+        tied = sorted(
+            (k for k in c if c[k] == top), key=lambda k: order.index(k) if k in order else len(order)
+        )
         return tied[-1]
 
     variants["tie -> higher sense number"] = tie_last
     print("variant".ljust(55) + "".join(SHORT_NAMES[d].rjust(7) for d in EVAL_DATASETS))
-    print("published (Raganato et al. 2017)".ljust(55) + "".join(f"{PUBLISHED[d]:7.1f}" for d in EVAL_DATASETS))
+    print(
+        "published (Raganato et al. 2017)".ljust(55) + "".join(f"{PUBLISHED[d]:7.1f}" for d in EVAL_DATASETS)
+    )
     for name, answer in variants.items():
         cells = []
         for dataset in EVAL_DATASETS:
             evalset = load_eval_set(dataset)
-            cells.append(score(evalset.gold, {i.id: answer(i) for s in evalset.sentences for i in s.instances}).f1)
+            cells.append(
+                score(evalset.gold, {i.id: answer(i) for s in evalset.sentences for i in s.instances}).f1
+            )
         print(name.ljust(55) + "".join(f"{c:7.1f}" for c in cells))
     # how much of each set rests on thin SemCor evidence, where a few dropped keys can flip the answer
     for dataset in EVAL_DATASETS:
@@ -71,8 +83,10 @@ def main() -> None:
             if c and list(c.values()).count(max(c.values())) > 1:
                 ties += 1
         unseen = sum(1 for i in instances if group_of(i) not in counts)
-        print(f"{SHORT_NAMES[dataset]:5s} instances {len(instances):5d}  unseen lemma+POS {unseen:4d}  "
-              f"tied top count {ties:4d}  <=3 SemCor examples {thin:4d}")
+        print(
+            f"{SHORT_NAMES[dataset]:5s} instances {len(instances):5d}  unseen lemma+POS {unseen:4d}  "
+            f"tied top count {ties:4d}  <=3 SemCor examples {thin:4d}"
+        )
 
 
 if __name__ == "__main__":

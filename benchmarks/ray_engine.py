@@ -47,8 +47,21 @@ def tree_rss(proc: psutil.Process) -> int:
 
 def run_build(engine: str, out: Path, args: argparse.Namespace) -> Run:
     """One `index-builder build` with `engine`, timed and sampled until it exits; its log goes to out.log."""
-    cmd = [sys.executable, "-m", "index_builder.cli", "-v", "build", "--backend", args.backend,
-           "--engine", engine, "--out", str(out), "--fresh", "-q"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "index_builder.cli",
+        "-v",
+        "build",
+        "--backend",
+        args.backend,
+        "--engine",
+        engine,
+        "--out",
+        str(out),
+        "--fresh",
+        "-q",
+    ]
     cmd += ["--limit-docs", str(args.limit_docs)] if args.limit_docs else []
     cmd += ["--threads", str(args.threads)] if args.threads else []
     cmd += ["--workers", str(args.workers)] if engine == "ray" and args.workers else []
@@ -71,8 +84,9 @@ def vector_bytes(run: Run) -> bytes:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--backend", default="bert", help="backend of both builds (default: bert)")
     parser.add_argument("--limit-docs", type=int, help="first N SemCor documents (default: all 352)")
     parser.add_argument("--threads", type=int, help="torch threads of the local build and of each Ray worker")
@@ -87,9 +101,16 @@ def main() -> None:
     local, ray = runs["local"], runs["ray"]
     same = vector_bytes(local) == vector_bytes(ray)
     ratio = ray.seconds / local.seconds
-    result = {"backend": args.backend, "limit_docs": args.limit_docs, "threads": args.threads,
-              "workers": args.workers, "runs": [asdict(run) for run in runs.values()], "ratio": ratio,
-              "goal_ratio": GOAL_RATIO, "same_vectors": same}
+    result = {
+        "backend": args.backend,
+        "limit_docs": args.limit_docs,
+        "threads": args.threads,
+        "workers": args.workers,
+        "runs": [asdict(run) for run in runs.values()],
+        "ratio": ratio,
+        "goal_ratio": GOAL_RATIO,
+        "same_vectors": same,
+    }
     out = args.json or work / "ray_engine.json"
     out.write_text(json.dumps(result, indent=2))
 

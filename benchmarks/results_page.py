@@ -68,7 +68,11 @@ def redraw_plots() -> None:
 
 # (index name on the page, its grid JSON) in the order the page shows them
 # (the newest grid of an index first: the best setting on SE07 is the first of the ties, as `wsd bench --tune` picks)
-GRIDS = [("bert-minilm", "modes_grid.json"), ("bert-minilm", "bert_grid.json"), ("flair-news-fast", "flair_grid.json")]
+GRIDS = [
+    ("bert-minilm", "modes_grid.json"),
+    ("bert-minilm", "bert_grid.json"),
+    ("flair-news-fast", "flair_grid.json"),
+]
 BASELINE_NAMES = {"mfs": "MFS-SemCor", "wn1st": "WordNet first sense"}
 
 
@@ -84,7 +88,12 @@ def grid_tables() -> dict[str, dict]:
 
 def main_table(tables: dict[str, dict], baselines: dict) -> tuple[list[str], dict]:
     """The main table's rows, and each index's best-on-SE07 row (what the other sections quote)."""
-    lines = ["## Main table", "", "| system | setting | " + " | ".join(SHORT) + " |", "|---|---|" + "---|" * len(SHORT)]
+    lines = [
+        "## Main table",
+        "",
+        "| system | setting | " + " | ".join(SHORT) + " |",
+        "|---|---|" + "---|" * len(SHORT),
+    ]
     for (system, _), by_ds in baselines.items():
         lines.append(f1_line(BASELINE_NAMES[system], "-", by_ds))
     chosen = {}
@@ -92,13 +101,23 @@ def main_table(tables: dict[str, dict], baselines: dict) -> tuple[list[str], dic
         dev_best = best_on_dev(table, name, backoff="wn1st", pos_filter=True)
         if dev_best:
             chosen[name] = dev_best
-            lines.append(f1_line(f"**{name}** (best on SE07)", label(json.loads(dev_best[0][1])), dev_best[1]))
+            lines.append(
+                f1_line(f"**{name}** (best on SE07)", label(json.loads(dev_best[0][1])), dev_best[1])
+            )
         for backoff in ("wn1st", "none"):
-            key = (name, json.dumps({"k": 10, "vote": "paper", "mode": "knn", "pos_filter": True,
-                                     "backoff": backoff}, sort_keys=True))
+            key = (
+                name,
+                json.dumps(
+                    {"k": 10, "vote": "paper", "mode": "knn", "pos_filter": True, "backoff": backoff},
+                    sort_keys=True,
+                ),
+            )
             if key in table:
-                what = "paper protocol + WordNet-first-sense backoff" if backoff == "wn1st" else \
-                    "paper protocol, no backoff (unseen lemmas unanswered)"
+                what = (
+                    "paper protocol + WordNet-first-sense backoff"
+                    if backoff == "wn1st"
+                    else "paper protocol, no backoff (unseen lemmas unanswered)"
+                )
                 lines.append(f1_line(f"{name}, {what}", "k=10, vote=paper", table[key]))
         for mode, what in (("centroid", "nearest sense centroid"), ("sense", "nearest sense vector (LMMS)")):
             found = best_on_dev(table, name, mode=mode, backoff="wn1st")
@@ -113,8 +132,10 @@ def margins(chosen: dict, baselines: dict) -> list[str]:
     lines = ["", "Margins on ALL over the baselines (MFS-SemCor here / WordNet first sense):", ""]
     for name, (_, by_ds) in chosen.items():
         f1 = by_ds["ALL"]["F1"]
-        lines.append(f"- {name}: {f1:.1f} F1, +{f1 - mfs_all:.1f} over MFS ({mfs_all:.1f}), "
-                     f"+{f1 - wn_all:.1f} over WordNet first sense ({wn_all:.1f})")
+        lines.append(
+            f"- {name}: {f1:.1f} F1, +{f1 - mfs_all:.1f} over MFS ({mfs_all:.1f}), "
+            f"+{f1 - wn_all:.1f} over WordNet first sense ({wn_all:.1f})"
+        )
     return lines
 
 
@@ -127,42 +148,67 @@ def without_dev(by_ds: dict[str, dict]) -> float:
 
 
 def per_pos(chosen: dict) -> list[str]:
-    lines = ["", "### Per POS on ALL, ALL without SE07, and what answered (best-on-SE07 settings)", "",
-             "| system | ADJ | ADV | NOUN | VERB | ALL w/o SE07 | answered by | nearest context from |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "",
+        "### Per POS on ALL, ALL without SE07, and what answered (best-on-SE07 settings)",
+        "",
+        "| system | ADJ | ADV | NOUN | VERB | ALL w/o SE07 | answered by | nearest context from |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for name, (_, by_ds) in chosen.items():
         row = by_ds["ALL"]
         pos = row.get("per_pos", {})
         methods = ", ".join(f"{m} {n}" for m, n in sorted(row.get("coverage", {}).items()))
         sources = ", ".join(f"{s} {n}" for s, n in sorted(row.get("sources", {}).items())) or "-"
-        lines.append(f"| {name} | " + " | ".join(f"{pos[p]['F1']:.1f}" for p in ("ADJ", "ADV", "NOUN", "VERB"))
-                     + f" | {without_dev(by_ds):.1f} | {methods} | {sources} |")
+        lines.append(
+            f"| {name} | "
+            + " | ".join(f"{pos[p]['F1']:.1f}" for p in ("ADJ", "ADV", "NOUN", "VERB"))
+            + f" | {without_dev(by_ds):.1f} | {methods} | {sources} |"
+        )
     return lines
 
 
 def published() -> list[str]:
     path = next(p for p in (RESULTS / "modes_grid.json", RESULTS / "bert_grid.json") if p.is_file())
     rows = json.loads(path.read_text()).get("published", [])
-    lines = ["", "### Published with other models (not re-run here)", "", "| system | set | F1 |", "|---|---|---|"]
+    lines = [
+        "",
+        "### Published with other models (not re-run here)",
+        "",
+        "| system | set | F1 |",
+        "|---|---|---|",
+    ]
     lines += [f"| {r['system']} | {r['dataset']} | {r['F1']} |" for r in rows]
-    return lines + ["", ("ELMo: no pretrained ELMo weights can be obtained offline here, so ELMo's accuracy was "
-                         "**not measured**. The ELMo code path (a PyTorch biLM that loads the original "
-                         "`options.json` + `weights.hdf5`) is checked against the reference activations of the "
-                         "tiny fixture model in `tests/fixtures/elmo` (`tests/test_elmo_bilm.py`) and builds and "
-                         "serves indexes like the other backends."), ""]
+    return lines + [
+        "",
+        (
+            "ELMo: no pretrained ELMo weights can be obtained offline here, so ELMo's accuracy was "
+            "**not measured**. The ELMo code path (a PyTorch biLM that loads the original "
+            "`options.json` + `weights.hdf5`) is checked against the reference activations of the "
+            "tiny fixture model in `tests/fixtures/elmo` (`tests/test_elmo_bilm.py`) and builds and "
+            "serves indexes like the other backends."
+        ),
+        "",
+    ]
 
 
 def full_grids(tables: dict[str, dict]) -> list[str]:
     lines = []
     for name, table in tables.items():
-        lines += [f"## Full grid: {name} (F1 on SE07 / ALL; POS filter on)", "",
-                  "| k | vote | mode | prior | backoff | SE07 | ALL |", "|---|---|---|---|---|---|---|"]
+        lines += [
+            f"## Full grid: {name} (F1 on SE07 / ALL; POS filter on)",
+            "",
+            "| k | vote | mode | prior | backoff | SE07 | ALL |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for (_, key), by_ds in table.items():
             setting = json.loads(key)
             if DEV in by_ds and "ALL" in by_ds:
-                lines.append(f"| {setting.get('k', '-')} | {setting.get('vote', '-')} | {setting['mode']} | "
-                             f"{setting.get('prior', 0)} | {setting['backoff']} | {by_ds[DEV]['F1']:.1f} | "
-                             f"{by_ds['ALL']['F1']:.1f} |")
+                lines.append(
+                    f"| {setting.get('k', '-')} | {setting.get('vote', '-')} | {setting['mode']} | "
+                    f"{setting.get('prior', 0)} | {setting['backoff']} | {by_ds[DEV]['F1']:.1f} | "
+                    f"{by_ds['ALL']['F1']:.1f} |"
+                )
         lines.append("")
     return lines
 
@@ -171,18 +217,29 @@ def layer_sweep() -> list[str]:
     sweep = table_by_setting(load("layer_sweep.json"))
     if not sweep:
         return []
-    lines = ["## Layer sweep: which MiniLM layer separates senses best", "",
-             ("Hidden states 0 (embeddings) to 6 (last), and sums of several. For each: the best setting on "
-              "SE07, its F1 on SE07 and ALL, and ALL under the paper's protocol (k=10, vote=paper, backoff "
-              "wn1st)."), "",
-             "| layers | best on SE07 | SE07 | ALL | ALL, paper k=10 |", "|---|---|---|---|---|"]
+    lines = [
+        "## Layer sweep: which MiniLM layer separates senses best",
+        "",
+        (
+            "Hidden states 0 (embeddings) to 6 (last), and sums of several. For each: the best setting on "
+            "SE07, its F1 on SE07 and ALL, and ALL under the paper's protocol (k=10, vote=paper, backoff "
+            "wn1st)."
+        ),
+        "",
+        "| layers | best on SE07 | SE07 | ALL | ALL, paper k=10 |",
+        "|---|---|---|---|---|",
+    ]
     for view in dict.fromkeys(json.loads(k[1])["layers"] for k in sweep):
         rows = {k: v for k, v in sweep.items() if json.loads(k[1])["layers"] == view}
         best_key = max(rows, key=lambda k: rows[k][DEV]["F1"])
         setting = json.loads(best_key[1])
-        paper = next(v for k, v in rows.items() if json.loads(k[1])["k"] == 10 and json.loads(k[1])["vote"] == "paper")
-        lines.append(f"| {view} | k={setting['k']}, {setting['vote']} | {rows[best_key][DEV]['F1']:.1f} | "
-                     f"{rows[best_key]['ALL']['F1']:.1f} | {paper['ALL']['F1']:.1f} |")
+        paper = next(
+            v for k, v in rows.items() if json.loads(k[1])["k"] == 10 and json.loads(k[1])["vote"] == "paper"
+        )
+        lines.append(
+            f"| {view} | k={setting['k']}, {setting['vote']} | {rows[best_key][DEV]['F1']:.1f} | "
+            f"{rows[best_key]['ALL']['F1']:.1f} | {paper['ALL']['F1']:.1f} |"
+        )
     return lines + [""]
 
 
@@ -190,7 +247,12 @@ def no_pos_filter() -> list[str]:
     nopos = table_by_setting(load("bert_no_pos_filter.json"))
     if not nopos:
         return []
-    lines = ["## POS filter off (bert-minilm, service defaults)", "", "| setting | SE07 | ALL |", "|---|---|---|"]
+    lines = [
+        "## POS filter off (bert-minilm, service defaults)",
+        "",
+        "| setting | SE07 | ALL |",
+        "|---|---|---|",
+    ]
     for (_, key), by_ds in nopos.items():
         lines.append(f"| {label(json.loads(key))} | {by_ds[DEV]['F1']:.1f} | {by_ds['ALL']['F1']:.1f} |")
     return lines + [""]
@@ -201,13 +263,19 @@ def tagging() -> list[str]:
     if not path.is_file():
         return []
     data = json.loads(path.read_text())["datasets"]
-    lines = ["## Lemma and POS from raw text (spaCy, `benchmarks/tagging_accuracy.py`)", "",
-             "| set | instances | POS accuracy | lemma accuracy | both |", "|---|---|---|---|---|"]
+    lines = [
+        "## Lemma and POS from raw text (spaCy, `benchmarks/tagging_accuracy.py`)",
+        "",
+        "| set | instances | POS accuracy | lemma accuracy | both |",
+        "|---|---|---|---|---|",
+    ]
     for name in SETS:
         if name in data:
             row = data[name]
-            lines.append(f"| {name} | {row['instances']} | {row['pos_accuracy']:.2f} | {row['lemma_accuracy']:.2f} "
-                         f"| {row['lemma_and_pos_accuracy']:.2f} |")
+            lines.append(
+                f"| {name} | {row['instances']} | {row['pos_accuracy']:.2f} | {row['lemma_accuracy']:.2f} "
+                f"| {row['lemma_and_pos_accuracy']:.2f} |"
+            )
     return lines + [""]
 
 
@@ -216,10 +284,17 @@ def lemma_pos() -> list[str]:
     if not path.is_file():
         return []
     rows = json.loads(path.read_text())["lemma_pos"]["f1"]
-    lines = ["## F1 with gold and with predicted lemma and POS (`wsd bench --lemma-pos predicted`)", "",
-             "| system | setting | set | F1 gold | F1 predicted | difference | untagged |", "|---|---|---|---|---|---|---|"]
-    lines += [f"| {r['system']} | {r['setting']} | {r['dataset']} | {r['F1_gold']:.1f} | {r['F1_predicted']:.1f} | "
-              f"{r['difference']:+.1f} | {r['untagged']} |" for r in rows]
+    lines = [
+        "## F1 with gold and with predicted lemma and POS (`wsd bench --lemma-pos predicted`)",
+        "",
+        "| system | setting | set | F1 gold | F1 predicted | difference | untagged |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r['system']} | {r['setting']} | {r['dataset']} | {r['F1_gold']:.1f} | {r['F1_predicted']:.1f} | "
+        f"{r['difference']:+.1f} | {r['untagged']} |"
+        for r in rows
+    ]
     return lines + [""]
 
 
@@ -228,20 +303,33 @@ def shard_reuse() -> list[str]:
     if not path.is_file():
         return []
     data = json.loads(path.read_text())
-    lines = [f"## Shards reused by content (`benchmarks/shard_reuse.py`, backend `{data['backend']['backend']}`)", "",
-             "| build | wall s | shards reused | shards embedded |", "|---|---|---|---|"]
-    lines += [f"| {name} | {row['seconds']:.1f} | {row['shards_reused']} | {row['shards_embedded']} |"
-              for name, row in data["builds"].items()]
+    lines = [
+        f"## Shards reused by content (`benchmarks/shard_reuse.py`, backend `{data['backend']['backend']}`)",
+        "",
+        "| build | wall s | shards reused | shards embedded |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {name} | {row['seconds']:.1f} | {row['shards_reused']} | {row['shards_embedded']} |"
+        for name, row in data["builds"].items()
+    ]
     return lines + [""]
 
 
 def readme_block(chosen: dict, baselines: dict) -> list[str]:
     """The README's summary of the results, every figure from the JSON files."""
-    lines = [("F1 on ALL, settings chosen on SemEval-2007 only (details and commands in "
-              "[results/README.md](results/README.md)):"), ""]
+    lines = [
+        (
+            "F1 on ALL, settings chosen on SemEval-2007 only (details and commands in "
+            "[results/README.md](results/README.md)):"
+        ),
+        "",
+    ]
     for name, (key, by_ds) in chosen.items():
-        lines.append(f"- `{name}` ({label(json.loads(key[1]))}): **{by_ds['ALL']['F1']:.1f}** "
-                     f"(SE07 {by_ds[DEV]['F1']:.1f})")
+        lines.append(
+            f"- `{name}` ({label(json.loads(key[1]))}): **{by_ds['ALL']['F1']:.1f}** "
+            f"(SE07 {by_ds[DEV]['F1']:.1f})"
+        )
     for (system, _), by_ds in baselines.items():
         lines.append(f"- {BASELINE_NAMES[system]}: {by_ds['ALL']['F1']:.1f}")
     return lines
@@ -269,14 +357,34 @@ def main() -> None:
         "chosen on SemEval-2007 (SE07, the development set) and then reported on every set; ALL is never used to",
         "choose. Generated by `benchmarks/results_page.py` from the JSON files in this folder; the commands are below.",
         "",
-        *rows, *margins(chosen, baselines), *per_pos(chosen), *published(), *tagging(), *lemma_pos(),
-        *shard_reuse(), *full_grids(tables),
-        *layer_sweep(), *no_pos_filter(), *separability_section(), *calibration_section(),
-        "## Plots", "", ("Left: F1 per dataset at each system's best setting on SE07. Middle: F1 on ALL "
-                         "against k. Right (layer sweep): F1 on SE07 at each layer view's best setting "
-                         "there, and F1 on ALL at that same setting."), "",
+        *rows,
+        *margins(chosen, baselines),
+        *per_pos(chosen),
+        *published(),
+        *tagging(),
+        *lemma_pos(),
+        *shard_reuse(),
+        *full_grids(tables),
+        *layer_sweep(),
+        *no_pos_filter(),
+        *separability_section(),
+        *calibration_section(),
+        "## Plots",
+        "",
+        (
+            "Left: F1 per dataset at each system's best setting on SE07. Middle: F1 on ALL "
+            "against k. Right (layer sweep): F1 on SE07 at each layer view's best setting "
+            "there, and F1 on ALL at that same setting."
+        ),
+        "",
         *[f"![{p.stem}]({p.name})" for p in sorted(RESULTS.glob("*.png"))],
-        "", "## Commands", "", "```bash", COMMANDS.strip(), "```", "",
+        "",
+        "## Commands",
+        "",
+        "```bash",
+        COMMANDS.strip(),
+        "```",
+        "",
     ]
     (RESULTS / "README.md").write_text("\n".join(lines))
     replace_block(ROOT / "README.md", "summary", readme_block(chosen, baselines))
@@ -289,21 +397,34 @@ def separability_section() -> list[str]:
     report = json.loads(path.read_text()).get("separability") if path.is_file() else None
     if not report:
         return []
-    lines = ["## Sense separability: which layer knows sense, and does it predict F1?", "",
-             (f"Over SemCor's (lemma, POS) groups with at least {report['min_senses']} senses of at least "
-              f"{report['min_examples']} training vectors each: leave-one-out kNN accuracy within the group (k=10, "
-              "majority) and the mean silhouette of the senses (cosine), both averaged over groups; beside them "
-              "the F1 of the same view at its best setting on SE07."), "",
-             "| index / view | groups | vectors | LOO kNN | silhouette | SE07 | ALL |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        "## Sense separability: which layer knows sense, and does it predict F1?",
+        "",
+        (
+            f"Over SemCor's (lemma, POS) groups with at least {report['min_senses']} senses of at least "
+            f"{report['min_examples']} training vectors each: leave-one-out kNN accuracy within the group (k=10, "
+            "majority) and the mean silhouette of the senses (cosine), both averaged over groups; beside them "
+            "the F1 of the same view at its best setting on SE07."
+        ),
+        "",
+        "| index / view | groups | vectors | LOO kNN | silhouette | SE07 | ALL |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for row in report["rows"]:
         f1 = row.get("f1") or {}
-        lines.append(f"| {row['system']} | {row['groups']} | {row['vectors']} | {row['loo_accuracy']:.3f} | "
-                     f"{row['silhouette']:.3f} | {f1.get('SE07', '')} | {f1.get('ALL', '')} |")
+        lines.append(
+            f"| {row['system']} | {row['groups']} | {row['vectors']} | {row['loo_accuracy']:.3f} | "
+            f"{row['silhouette']:.3f} | {f1.get('SE07', '')} | {f1.get('ALL', '')} |"
+        )
     corr = report["correlation"]
     lines.append("")
     for name in ("spearman", "pearson"):
-        values = ", ".join(f"{measure} {value:+.2f}" for measure, value in corr[name].items() if value is not None)
-        lines.append(f"- {name.capitalize()} correlation with SE07 F1 across {corr['views']} views: {values or 'n/a'}")
+        values = ", ".join(
+            f"{measure} {value:+.2f}" for measure, value in corr[name].items() if value is not None
+        )
+        lines.append(
+            f"- {name.capitalize()} correlation with SE07 F1 across {corr['views']} views: {values or 'n/a'}"
+        )
     return lines + [""]
 
 
@@ -312,18 +433,28 @@ def calibration_section() -> list[str]:
     paths = sorted((RESULTS / "calibration").glob("*.calibration.json"))
     if not paths:
         return []
-    lines = ["## Calibration of the confidence", "",
-             ("Expected calibration error (10 bins) of the kNN answers' vote share, and of the calibrated "
-              "confidence (isotonic regression fitted on SE07 only; ALL contains SE07, so ALL without it is the "
-              "held-out figure). Serve it with `wsd serve --calibration results/calibration/INDEX.calibration.json`."),
-             "", "| index | setting | set | answers | accuracy | ECE vote share | ECE calibrated |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "## Calibration of the confidence",
+        "",
+        (
+            "Expected calibration error (10 bins) of the kNN answers' vote share, and of the calibrated "
+            "confidence (isotonic regression fitted on SE07 only; ALL contains SE07, so ALL without it is the "
+            "held-out figure). Serve it with `wsd serve --calibration results/calibration/INDEX.calibration.json`."
+        ),
+        "",
+        "| index | setting | set | answers | accuracy | ECE vote share | ECE calibrated |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for path in paths:
         report = json.loads(path.read_text())["report"]
         for before, after in zip(report["before"], report["after"]):
-            lines.append(f"| {report['system']} | {label(report['settings'])} | {before['dataset']} | "
-                         f"{before['answers']} | {before['accuracy']:.3f} | {before['ece']:.3f} | {after['ece']:.3f} |")
-    lines += [""] + [f"![{p.stem}](calibration/{p.name})" for p in sorted((RESULTS / "calibration").glob("*.png"))]
+            lines.append(
+                f"| {report['system']} | {label(report['settings'])} | {before['dataset']} | "
+                f"{before['answers']} | {before['accuracy']:.3f} | {before['ece']:.3f} | {after['ece']:.3f} |"
+            )
+    lines += [""] + [
+        f"![{p.stem}](calibration/{p.name})" for p in sorted((RESULTS / "calibration").glob("*.png"))
+    ]
     return lines + [""]
 
 

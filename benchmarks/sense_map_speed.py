@@ -52,7 +52,9 @@ def timed(call: Callable[[], object], calls: int) -> list[float]:
 def summary(name: str, samples: list[float]) -> str:
     ordered = sorted(samples)
     p90 = ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
-    return f"{name:44s} p50 {statistics.median(samples):7.1f} ms   p90 {p90:7.1f} ms   min {ordered[0]:7.1f} ms"
+    return (
+        f"{name:44s} p50 {statistics.median(samples):7.1f} ms   p90 {p90:7.1f} ms   min {ordered[0]:7.1f} ms"
+    )
 
 
 def pick_group(groups: dict[tuple[str, str], Group]) -> Group:
@@ -61,13 +63,21 @@ def pick_group(groups: dict[tuple[str, str], Group]) -> Group:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--index", type=Path, help=f"index folder (default: a fake index of SemCor, built once "
-                        f"into {FAKE_INDEX} in about a minute)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--index",
+        type=Path,
+        help=f"index folder (default: a fake index of SemCor, built once "
+        f"into {FAKE_INDEX} in about a minute)",
+    )
     parser.add_argument("--lemma", help="lemma to map (default: the group nearest 1,000 vectors)")
     parser.add_argument("--pos", help="its POS")
     parser.add_argument("--calls", type=int, default=30, help="timed requests per measurement (default 30)")
-    parser.add_argument("--cap", type=int, default=MAX_CAP, help=f"vectors per sense (default {MAX_CAP}: all)")
+    parser.add_argument(
+        "--cap", type=int, default=MAX_CAP, help=f"vectors per sense (default {MAX_CAP}: all)"
+    )
     args = parser.parse_args()
 
     folder = args.index or FAKE_INDEX
@@ -79,8 +89,10 @@ def main() -> None:
     folder_groups = disambiguator.folder.groups
     group = folder_groups[(args.lemma, args.pos)] if args.lemma else pick_group(folder_groups)
     drawn = sense_map(disambiguator, group.lemma, group.pos, cap=args.cap)
-    print(f"index {disambiguator.name} ({disambiguator.folder.dim} dims); group {group.lemma}/{group.pos}: "
-          f"{group.count} vectors, {len(group.sense_counts)} senses; {len(drawn.points)} points in the map")
+    print(
+        f"index {disambiguator.name} ({disambiguator.folder.dim} dims); group {group.lemma}/{group.pos}: "
+        f"{group.count} vectors, {len(group.sense_counts)} senses; {len(drawn.points)} points in the map"
+    )
 
     query = {"tokens": ["They", "could", "not", "see", "the", group.lemma, "."], "target": {"index": 5}}
     with running_server(create_app(disambiguators, warm=True)) as url:
@@ -93,15 +105,21 @@ def main() -> None:
             return connection.getresponse().read()
 
         def post() -> bytes:
-            connection.request("POST", f"/v1/senses/{group.lemma}/map", body, {"content-type": "application/json"})
+            connection.request(
+                "POST", f"/v1/senses/{group.lemma}/map", body, {"content-type": "application/json"}
+            )
             return connection.getresponse().read()
 
         size = len(get())
         print(summary("GET  /v1/senses/{lemma}/map", timed(get, args.calls)))
         print(summary("POST /v1/senses/{lemma}/map (with a query)", timed(post, args.calls)))
         connection.close()
-    print(summary("sense_map() in-process (no HTTP, no JSON)",
-                  timed(lambda: sense_map(disambiguator, group.lemma, group.pos, cap=args.cap), args.calls)))
+    print(
+        summary(
+            "sense_map() in-process (no HTTP, no JSON)",
+            timed(lambda: sense_map(disambiguator, group.lemma, group.pos, cap=args.cap), args.calls),
+        )
+    )
     print(f"response: {size / 1024:.0f} KiB of JSON ({size / max(len(drawn.points), 1):.0f} bytes per point)")
 
 

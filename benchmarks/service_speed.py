@@ -45,14 +45,22 @@ from wsd_service.loading import load_indexes
 SENTENCE, WORD = "He sat on the bank of the river.", "bank"
 # Targets from rare to very frequent lemmas (`was` -> be: the largest group of SemCor).
 TARGETS = [
-    ("He sat on the bank of the river.", "bank"), ("The jury said it would not vote.", "said"),
-    ("She was tired after the long trip.", "was"), ("They made a new plan for the city.", "made"),
-    ("The time has come to act.", "time"), ("He took the book from the shelf.", "took"),
-    ("The state passed a new law.", "state"), ("We have a problem with the engine.", "have"),
-    ("The children played in the park.", "children"), ("A cold wind blew from the north.", "cold"),
-    ("He spoke quickly and left.", "quickly"), ("The committee approved the report.", "report"),
-    ("Prices rose sharply last year.", "rose"), ("Her voice sounded strange.", "voice"),
-    ("The court found him guilty.", "court"), ("He gave her a small gift.", "gave"),
+    ("He sat on the bank of the river.", "bank"),
+    ("The jury said it would not vote.", "said"),
+    ("She was tired after the long trip.", "was"),
+    ("They made a new plan for the city.", "made"),
+    ("The time has come to act.", "time"),
+    ("He took the book from the shelf.", "took"),
+    ("The state passed a new law.", "state"),
+    ("We have a problem with the engine.", "have"),
+    ("The children played in the park.", "children"),
+    ("A cold wind blew from the north.", "cold"),
+    ("He spoke quickly and left.", "quickly"),
+    ("The committee approved the report.", "report"),
+    ("Prices rose sharply last year.", "rose"),
+    ("Her voice sounded strange.", "voice"),
+    ("The court found him guilty.", "court"),
+    ("He gave her a small gift.", "gave"),
 ]
 
 
@@ -110,8 +118,11 @@ class LoadClient:
         if self.streams is None:
             self.streams = await asyncio.open_connection("127.0.0.1", self.port)
         reader, writer = self.streams
-        writer.write(f"POST {path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n"
-                     f"content-length: {len(payload)}\r\n\r\n".encode() + payload)
+        writer.write(
+            f"POST {path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n"
+            f"content-length: {len(payload)}\r\n\r\n".encode()
+            + payload
+        )
         head = await reader.readuntil(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
         headers = dict(line.lower().split(": ", 1) for line in lines[1:] if ": " in line)
@@ -131,8 +142,18 @@ def free_port() -> int:
 def start_service(args: argparse.Namespace) -> tuple[subprocess.Popen, int]:
     """`wsd serve` on a free port, returned once /readyz says ready."""
     port = free_port()
-    command = [sys.executable, "-m", "wsd_service.cli", "serve", "--index", str(args.index),
-               "--port", str(port), "--workers", str(args.workers)]
+    command = [
+        sys.executable,
+        "-m",
+        "wsd_service.cli",
+        "serve",
+        "--index",
+        str(args.index),
+        "--port",
+        str(port),
+        "--workers",
+        str(args.workers),
+    ]
     if args.threads:
         command += ["--threads", str(args.threads)]
     process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True)
@@ -162,10 +183,20 @@ def memory(process: subprocess.Popen) -> dict:
     rows = []
     for p in server_processes(process):
         info = p.memory_full_info()
-        rows.append({"pid": p.pid, "role": "server" if p.pid == process.pid else "worker",
-                     "rss_mib": info.rss / 2**20, "pss_mib": info.pss / 2**20, "uss_mib": info.uss / 2**20})
-    return {"processes": rows, "total_rss_mib": sum(r["rss_mib"] for r in rows),
-            "total_pss_mib": sum(r["pss_mib"] for r in rows)}
+        rows.append(
+            {
+                "pid": p.pid,
+                "role": "server" if p.pid == process.pid else "worker",
+                "rss_mib": info.rss / 2**20,
+                "pss_mib": info.pss / 2**20,
+                "uss_mib": info.uss / 2**20,
+            }
+        )
+    return {
+        "processes": rows,
+        "total_rss_mib": sum(r["rss_mib"] for r in rows),
+        "total_pss_mib": sum(r["pss_mib"] for r in rows),
+    }
 
 
 def serving_rss(process: subprocess.Popen) -> float:
@@ -175,8 +206,13 @@ def serving_rss(process: subprocess.Popen) -> float:
     return sum(p.memory_info().rss for p in serving) / 2**20
 
 
-async def load(port: int, clients: int, payloads: list[bytes], seconds: float | None = None,
-               requests_each: int | None = None) -> dict:
+async def load(
+    port: int,
+    clients: int,
+    payloads: list[bytes],
+    seconds: float | None = None,
+    requests_each: int | None = None,
+) -> dict:
     """`clients` connections sending single-item requests, for `seconds` or `requests_each` requests each."""
     done, errors, latencies = 0, [], []
     deadline = time.perf_counter() + seconds if seconds else None
@@ -185,7 +221,8 @@ async def load(port: int, clients: int, payloads: list[bytes], seconds: float | 
         nonlocal done
         connection, sent = LoadClient(port), 0
         while (deadline is None or time.perf_counter() < deadline) and (
-                requests_each is None or sent < requests_each):
+            requests_each is None or sent < requests_each
+        ):
             payload = payloads[(number + sent) % len(payloads)]
             began = time.perf_counter()
             try:
@@ -205,8 +242,16 @@ async def load(port: int, clients: int, payloads: list[bytes], seconds: float | 
     await asyncio.gather(*(client(n) for n in range(clients)))
     elapsed = time.perf_counter() - started
     p50, p99 = quantiles(latencies) if len(latencies) > 1 else (0.0, 0.0)
-    return {"clients": clients, "requests": len(latencies), "errors": len(errors), "first_errors": errors[:3],
-            "seconds": elapsed, "items_per_s": done / elapsed, "p50_ms": p50, "p99_ms": p99}
+    return {
+        "clients": clients,
+        "requests": len(latencies),
+        "errors": len(errors),
+        "first_errors": errors[:3],
+        "seconds": elapsed,
+        "items_per_s": done / elapsed,
+        "p50_ms": p50,
+        "p99_ms": p99,
+    }
 
 
 def measure_single(args: argparse.Namespace, backend, client: Client) -> dict:
@@ -224,8 +269,14 @@ def measure_single(args: argparse.Namespace, backend, client: Client) -> dict:
     print(f"single request   p50 {h50:6.2f} ms  p99 {h99:6.2f} ms   POST /v1/disambiguate, one client")
     print(f"bare forward     p50 {b50:6.2f} ms  p99 {b99:6.2f} ms   backend.embed on the same sentence")
     print(f"ratio            {ratio:.2f}x  (goal p50 <= 1.25x: {'met' if ratio <= 1.25 else 'missed'})")
-    return {"http_p50_ms": h50, "http_p99_ms": h99, "bare_p50_ms": b50, "bare_p99_ms": b99,
-            "ratio_p50": ratio, "preprocessing": measure_preprocessing(args, backend, tokens)}
+    return {
+        "http_p50_ms": h50,
+        "http_p99_ms": h99,
+        "bare_p50_ms": b50,
+        "bare_p99_ms": b99,
+        "ratio_p50": ratio,
+        "preprocessing": measure_preprocessing(args, backend, tokens),
+    }
 
 
 def measure_preprocessing(args: argparse.Namespace, backend, tokens: list[str]) -> dict:
@@ -235,9 +286,11 @@ def measure_preprocessing(args: argparse.Namespace, backend, tokens: list[str]) 
         tagging.append(timed(lambda: next(tag_texts([SENTENCE]))))
         forward.append(timed(lambda: backend.embed([tokens])))
     t50, f50 = quantiles(tagging)[0], quantiles(forward)[0]
-    print(f"preprocessing    p50 {t50:6.2f} ms   spaCy tokens, lemma and POS, uncached; "
-          f"{100 * t50 / f50:.0f}% of the forward pass p50 {f50:.2f} ms "
-          f"(goal <= 20%: {'met' if t50 <= 0.2 * f50 else 'missed'})")
+    print(
+        f"preprocessing    p50 {t50:6.2f} ms   spaCy tokens, lemma and POS, uncached; "
+        f"{100 * t50 / f50:.0f}% of the forward pass p50 {f50:.2f} ms "
+        f"(goal <= 20%: {'met' if t50 <= 0.2 * f50 else 'missed'})"
+    )
     return {"p50_ms": t50, "forward_p50_ms": f50, "share": t50 / f50}
 
 
@@ -259,29 +312,44 @@ def measure_decide(args: argparse.Namespace, disambiguator) -> dict:
             disambiguator.decide(vector, query.lemma, query.pos)
             decide_times.append(time.perf_counter() - started)
     d50, d99 = quantiles(decide_times)
-    print(f"decide           p50 {d50:6.2f} ms  p99 {d99:6.2f} ms   kNN search + explanation, precomputed vector, "
-          f"{len(TARGETS)} targets (goal p50 < 2 ms: {'met' if d50 < 2 else 'missed'}); first call per "
-          f"lemma {statistics.mean(first_times) * 1000:.2f} ms on average")
-    return {"p50_ms": d50, "p99_ms": d99, "targets": len(TARGETS),
-            "first_call_mean_ms": statistics.mean(first_times) * 1000}
+    print(
+        f"decide           p50 {d50:6.2f} ms  p99 {d99:6.2f} ms   kNN search + explanation, precomputed vector, "
+        f"{len(TARGETS)} targets (goal p50 < 2 ms: {'met' if d50 < 2 else 'missed'}); first call per "
+        f"lemma {statistics.mean(first_times) * 1000:.2f} ms on average"
+    )
+    return {
+        "p50_ms": d50,
+        "p99_ms": d99,
+        "targets": len(TARGETS),
+        "first_call_mean_ms": statistics.mean(first_times) * 1000,
+    }
 
 
 def measure_throughput(args: argparse.Namespace, client: Client, port: int) -> dict:
     items = [request_body(*TARGETS[i % len(TARGETS)]) for i in range(args.batch)]
     client.post("/v1/disambiguate/batch", {"items": items})
-    batch_time = sum(timed(lambda: client.post("/v1/disambiguate/batch", {"items": items}))
-                     for _ in range(args.rounds))
+    batch_time = sum(
+        timed(lambda: client.post("/v1/disambiguate/batch", {"items": items})) for _ in range(args.rounds)
+    )
     batch_rate = args.batch * args.rounds / batch_time
     payloads = [json.dumps(request_body(*target)).encode() for target in TARGETS]
     concurrent = asyncio.run(load(port, args.clients, payloads, requests_each=args.requests))
     ratio = concurrent["items_per_s"] / batch_rate
     print(f"batch endpoint   {batch_rate:7.1f} items/s  ({args.batch} items per request, one client)")
-    print(f"{args.clients} clients       {concurrent['items_per_s']:7.1f} items/s  single-item requests, p50 "
-          f"{concurrent['p50_ms']:.0f} ms, p99 {concurrent['p99_ms']:.0f} ms, {concurrent['errors']} errors")
-    print(f"ratio            {ratio:.2f}x  (goal >= 0.7x with 0 errors: "
-          f"{'met' if ratio >= 0.7 and not concurrent['errors'] else 'missed'})")
-    return {"batch_items_per_s": batch_rate, "items_per_batch_request": args.batch, "concurrent": concurrent,
-            "ratio": ratio}
+    print(
+        f"{args.clients} clients       {concurrent['items_per_s']:7.1f} items/s  single-item requests, p50 "
+        f"{concurrent['p50_ms']:.0f} ms, p99 {concurrent['p99_ms']:.0f} ms, {concurrent['errors']} errors"
+    )
+    print(
+        f"ratio            {ratio:.2f}x  (goal >= 0.7x with 0 errors: "
+        f"{'met' if ratio >= 0.7 and not concurrent['errors'] else 'missed'})"
+    )
+    return {
+        "batch_items_per_s": batch_rate,
+        "items_per_batch_request": args.batch,
+        "concurrent": concurrent,
+        "ratio": ratio,
+    }
 
 
 def measure_soak(args: argparse.Namespace, process: subprocess.Popen, port: int) -> dict:
@@ -292,25 +360,33 @@ def measure_soak(args: argparse.Namespace, process: subprocess.Popen, port: int)
     after = serving_rss(process)
     growth = (after - before) / before
     met = soak["errors"] == 0 and growth < 0.05
-    print(f"soak             {args.soak_clients} clients x {args.soak_seconds:g} s: {soak['requests']} "
-          f"requests, {soak['items_per_s']:.0f}/s, {soak['errors']} errors; "
-          f"RSS {before:.0f} -> {after:.0f} MiB "
-          f"({growth:+.1%}) (goal 0 errors, growth < 5%: {'met' if met else 'missed'})")
+    print(
+        f"soak             {args.soak_clients} clients x {args.soak_seconds:g} s: {soak['requests']} "
+        f"requests, {soak['items_per_s']:.0f}/s, {soak['errors']} errors; "
+        f"RSS {before:.0f} -> {after:.0f} MiB "
+        f"({growth:+.1%}) (goal 0 errors, growth < 5%: {'met' if met else 'missed'})"
+    )
     return {**soak, "rss_before_mib": before, "rss_after_mib": after, "rss_growth": growth}
 
 
 def measure_memory(process: subprocess.Popen, vectors_mib: float) -> dict:
     found = memory(process)
     for row in found["processes"]:
-        print(f"memory           {row['role']:<6} {row['pid']}: RSS {row['rss_mib']:6.0f} MiB, "
-              f"PSS {row['pss_mib']:6.0f} MiB, USS {row['uss_mib']:6.0f} MiB")
-    print(f"memory           total RSS {found['total_rss_mib']:.0f} MiB, total PSS "
-          f"{found['total_pss_mib']:.0f} MiB ({VECTORS} {vectors_mib:.0f} MiB, memory-mapped, shared)")
+        print(
+            f"memory           {row['role']:<6} {row['pid']}: RSS {row['rss_mib']:6.0f} MiB, "
+            f"PSS {row['pss_mib']:6.0f} MiB, USS {row['uss_mib']:6.0f} MiB"
+        )
+    print(
+        f"memory           total RSS {found['total_rss_mib']:.0f} MiB, total PSS "
+        f"{found['total_pss_mib']:.0f} MiB ({VECTORS} {vectors_mib:.0f} MiB, memory-mapped, shared)"
+    )
     return {**found, "vectors_mib": vectors_mib}
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--index", type=Path, default=Path("indexes/bert-minilm"))
     parser.add_argument("--threads", type=int, help="torch threads on both sides (default: torch's choice)")
     parser.add_argument("--workers", type=int, default=1, help="wsd serve --workers (default 1)")
@@ -328,9 +404,11 @@ def main() -> int:
     (disambiguator,) = load_indexes([args.index], options=options).values()
     backend = disambiguator.ensure_backend()
     counts = disambiguator.folder.manifest["counts"]
-    print(f"index            {args.index} ({counts['vectors']} vectors x {disambiguator.folder.dim} "
-          f"{disambiguator.folder.vector_type}); torch threads {args.threads or 'default'}; "
-          f"{args.workers} worker(s)")
+    print(
+        f"index            {args.index} ({counts['vectors']} vectors x {disambiguator.folder.dim} "
+        f"{disambiguator.folder.vector_type}); torch threads {args.threads or 'default'}; "
+        f"{args.workers} worker(s)"
+    )
     results: dict = {"index": str(args.index), "threads": args.threads, "workers": args.workers}
     process, port = start_service(args)
     try:

@@ -34,7 +34,9 @@ class ShardLog(logging.Handler):
         self.reused = self.embedded = 0
 
     def emit(self, record: logging.LogRecord) -> None:
-        found = re.match(r"(\d+) shards: (\d+) finished earlier and reused .*, (\d+) to embed", record.getMessage())
+        found = re.match(
+            r"(\d+) shards: (\d+) finished earlier and reused .*, (\d+) to embed", record.getMessage()
+        )
         if found:
             self.reused, self.embedded = int(found.group(2)), int(found.group(3))
 
@@ -45,16 +47,21 @@ def variants(work: Path) -> dict[str, tuple[Path, Path]]:
     with gzip.open(xml, "rt", encoding="utf-8") as handle:
         text = handle.read()
     last = text.rindex('<text id="')
-    fixed = text[:last] + text[last:].replace('lemma="be"', 'lemma="bE"', 1)  # one character, late in the corpus
-    doc = text[last:text.index("</text>", last) + len("</text>")]
+    fixed = text[:last] + text[last:].replace(
+        'lemma="be"', 'lemma="bE"', 1
+    )  # one character, late in the corpus
+    doc = text[last : text.index("</text>", last) + len("</text>")]
     extra = re.sub(r'id="d(\d+)', r'id="x\1', doc)
     appended = fixed.replace("</corpus>", extra + "\n</corpus>")
     with gzip.open(keys, "rt", encoding="utf-8") as handle:
         key_text = handle.read()
     extra_keys = "".join("x" + line[1:] for line in key_text.splitlines(True) if line.startswith(doc[10:14]))
     out = {}
-    for name, corpus, key_lines in (("semcor", text, key_text), ("fixed", fixed, key_text),
-                                    ("appended", appended, key_text + extra_keys)):
+    for name, corpus, key_lines in (
+        ("semcor", text, key_text),
+        ("fixed", fixed, key_text),
+        ("appended", appended, key_text + extra_keys),
+    ):
         folder = work / name
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "c.data.xml").write_text(corpus, encoding="utf-8")
@@ -66,9 +73,14 @@ def variants(work: Path) -> dict[str, tuple[Path, Path]]:
 def timed_build(backend, corpus: tuple[Path, Path], out: Path, fresh: bool, log: ShardLog) -> dict:
     settings = BuildSettings(*corpus, out=out)
     start = time.perf_counter()
-    build_index(backend, settings, progress=False, fresh=fresh, keep_shards=True, checked=check_corpus(settings))
-    return {"seconds": round(time.perf_counter() - start, 1), "shards_reused": log.reused,
-            "shards_embedded": log.embedded}
+    build_index(
+        backend, settings, progress=False, fresh=fresh, keep_shards=True, checked=check_corpus(settings)
+    )
+    return {
+        "seconds": round(time.perf_counter() - start, 1),
+        "shards_reused": log.reused,
+        "shards_embedded": log.embedded,
+    }
 
 
 def main() -> None:
@@ -86,11 +98,16 @@ def main() -> None:
     corpora = variants(args.work)
     out = args.work / "index"
     rows = {"first build": timed_build(backend, corpora["semcor"], out, True, log)}
-    for name, what in (("fixed", "one character fixed in the last document"), ("appended", "one document appended")):
+    for name, what in (
+        ("fixed", "one character fixed in the last document"),
+        ("appended", "one document appended"),
+    ):
         rows[f"{what}: reusing shards"] = timed_build(backend, corpora[name], out, False, log)
         rows[f"{what}: fresh build"] = timed_build(backend, corpora[name], out, True, log)
     for name, row in rows.items():
-        print(f"{name:<60} {row['seconds']:>7.1f} s  reused {row['shards_reused']:>3}  embedded {row['shards_embedded']:>3}")
+        print(
+            f"{name:<60} {row['seconds']:>7.1f} s  reused {row['shards_reused']:>3}  embedded {row['shards_embedded']:>3}"
+        )
     if args.json:
         args.json.write_text(json.dumps({"backend": backend.spec(), "builds": rows}, indent=2) + "\n")
         print(f"wrote {args.json}")

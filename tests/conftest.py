@@ -10,10 +10,16 @@ import pytest
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "load: concurrency load test against a real server (runs by default; "
-                            "deselect with -m 'not load')")
-    config.addinivalue_line("markers", "slow: needs a real model, a browser, a server under load or fuzzing; "
-                            "`make test` runs it, `make check` leaves it out")
+    config.addinivalue_line(
+        "markers",
+        "load: concurrency load test against a real server (runs by default; deselect with -m 'not load')",
+    )
+    config.addinivalue_line(
+        "markers",
+        "slow: needs a real model, a browser, a server under load or fuzzing; "
+        "`make test` runs it, `make check` leaves it out",
+    )
+
 
 SMALL_XML = """<?xml version="1.0" encoding="UTF-8" ?>
 <corpus lang="en" source="tiny">

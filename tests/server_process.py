@@ -15,12 +15,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serving(command: list[str], wait_for: str = "/healthz",
-            timeout: float = 180) -> tuple[subprocess.Popen, str]:
+def serving(
+    command: list[str], wait_for: str = "/healthz", timeout: float = 180
+) -> tuple[subprocess.Popen, str]:
     """Start a `wsd serve` command (its --port is added) and wait until `wait_for` answers 200."""
     port = free_port()
-    process = subprocess.Popen([*command, "--port", str(port)], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [*command, "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     while True:

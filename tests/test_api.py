@@ -14,7 +14,6 @@ SENTENCE = "He sat on the bank of the river."
 BANK = {"text": SENTENCE, "target": {"start": 14, "end": 18}}
 
 
-
 def post(client, path: str, body) -> tuple[int, dict]:
     response = client.post(path, json=body)
     assert response.headers["content-type"].startswith("application/json")
@@ -84,7 +83,9 @@ def test_projection_places_query_and_neighbors(client):
 
 
 def test_unknown_word_is_an_answer_without_sense(client):
-    status, answer = post(client, "/v1/disambiguate", {"text": "A zqxvbn here.", "target": {"start": 2, "end": 8}})
+    status, answer = post(
+        client, "/v1/disambiguate", {"text": "A zqxvbn here.", "target": {"start": 2, "end": 8}}
+    )
     assert status == 200
     assert answer["sense"] is None and answer["method"] == "none"
     assert "zqxvbn" in answer["message"]
@@ -92,15 +93,21 @@ def test_unknown_word_is_an_answer_without_sense(client):
 
 def test_word_without_training_vectors_backs_off_to_wordnet(client):
     status, answer = post(client, "/v1/disambiguate", {"text": "A flibbertigibbet.", "target": {"index": 1}})
-    assert status == 200 and answer["method"] == "backoff" and answer["sense"]["synset"] == "flibbertigibbet.n.01"
+    assert (
+        status == 200
+        and answer["method"] == "backoff"
+        and answer["sense"]["synset"] == "flibbertigibbet.n.01"
+    )
 
 
 # -- lemma and POS -----------------------------------------------------------------------------------
 
 # the issue's three sentences: lemma and POS from the sentence, not from the word form alone
-ISSUE = [("She runs a small bakery downtown.", "runs", "run", "VERB"),
-         ("The hunter shot the deer at dawn.", "shot", "shoot", "VERB"),
-         ("The key opened the old wooden door.", "key", "key", "NOUN")]
+ISSUE = [
+    ("She runs a small bakery downtown.", "runs", "run", "VERB"),
+    ("The hunter shot the deer at dawn.", "shot", "shoot", "VERB"),
+    ("The key opened the old wooden door.", "key", "key", "NOUN"),
+]
 
 
 @pytest.mark.parametrize(("text", "word", "lemma", "pos"), ISSUE)
@@ -109,7 +116,7 @@ def test_lemma_and_pos_come_from_the_sentence(client, text, word, lemma, pos):
     span = {"start": start, "end": start + len(word)}
     _, by_text = post(client, "/v1/disambiguate", {"text": text, "target": span})
     assert (by_text["target"]["token"], by_text["lemma"], by_text["pos"]) == (word, lemma, pos)
-    assert by_text["sense"]["key"].startswith(f"{lemma}%{ {'NOUN': 1, 'VERB': 2}[pos]}:")
+    assert by_text["sense"]["key"].startswith(f"{lemma}%{ {'NOUN': 1, 'VERB': 2}[pos] }:")
     index = by_text["target"]["index"]
     _, by_tokens = post(client, "/v1/disambiguate", {"tokens": by_text["tokens"], "target": {"index": index}})
     assert (by_tokens["lemma"], by_tokens["pos"]) == (lemma, pos)
@@ -138,8 +145,11 @@ def test_a_function_word_is_an_answer_without_sense(client):
 
 
 def test_batch_answers_in_order_like_single_requests(client):
-    items = [BANK, {"text": "The jury said it.", "target": {"index": 1}},
-             {"tokens": ["The", "bank", "closed"], "target": {"index": 1}, "k": 2}]
+    items = [
+        BANK,
+        {"text": "The jury said it.", "target": {"index": 1}},
+        {"tokens": ["The", "bank", "closed"], "target": {"index": 1}, "k": 2},
+    ]
     status, out = post(client, "/v1/disambiguate/batch", {"items": items})
     assert status == 200 and len(out["results"]) == 3
     for item, result in zip(items, out["results"]):
@@ -157,8 +167,9 @@ def test_batch_limits(client):
 
 
 def test_batch_reports_the_bad_item(client):
-    status, error = post(client, "/v1/disambiguate/batch",
-                         {"items": [BANK, {"text": "a b", "target": {"index": 7}}]})
+    status, error = post(
+        client, "/v1/disambiguate/batch", {"items": [BANK, {"text": "a b", "target": {"index": 7}}]}
+    )
     assert status == 422 and "target.index 7 is out of range" in error["detail"]
 
 
@@ -244,7 +255,9 @@ def test_annotate_edge_cases(client):
 
 
 def test_integral_numbers_are_integers(client):
-    status, answer = post(client, "/v1/disambiguate", {**BANK, "target": {"start": 14.0, "end": 18.0}, "k": 3.0})
+    status, answer = post(
+        client, "/v1/disambiguate", {**BANK, "target": {"start": 14.0, "end": 18.0}, "k": 3.0}
+    )
     assert status == 200 and answer["target"]["token"] == "bank" and answer["k"] == 3
 
 
@@ -253,7 +266,9 @@ def test_the_schema_states_the_shapes_and_the_limits(client):
     shapes = models["Target"]["oneOf"]
     assert [sorted(shape["required"]) for shape in shapes] == [["end", "start"], ["index"]]
     assert all(shape["additionalProperties"] is False for shape in shapes)
-    text = next(s for s in models["DisambiguateRequest"]["properties"]["text"]["anyOf"] if s["type"] == "string")
+    text = next(
+        s for s in models["DisambiguateRequest"]["properties"]["text"]["anyOf"] if s["type"] == "string"
+    )
     assert (text["minLength"], text["pattern"], text["maxLength"]) == (1, r"\S", 2000)
     assert models["AnnotateRequest"]["properties"]["text"]["maxLength"] == 2000
     assert models["BatchRequest"]["properties"]["items"]["maxItems"] == 16
@@ -264,8 +279,12 @@ def test_an_oversized_body_is_refused_over_http(live_server):
     import httpx
 
     body = json.dumps({"text": "word " * 400_000, "target": {"index": 0}})  # 2 MB: over the body limit
-    response = httpx.post(f"{live_server}/v1/disambiguate", content=body,
-                          headers={"content-type": "application/json"}, timeout=30)
+    response = httpx.post(
+        f"{live_server}/v1/disambiguate",
+        content=body,
+        headers={"content-type": "application/json"},
+        timeout=30,
+    )
     assert response.status_code == 413 and response.headers["content-type"] == "application/json"
     assert response.json()["detail"].startswith("the request body is too large (the limit is 1")
 
@@ -279,9 +298,15 @@ def test_an_oversized_streamed_body_is_refused_over_http(live_server):
             yield b"word " * 10_000
         yield b'", "target": {"index": 0}}'
 
-    response = httpx.post(f"{live_server}/v1/disambiguate", content=chunks(),
-                          headers={"content-type": "application/json"}, timeout=30)
-    assert response.status_code == 413 and response.json()["detail"].startswith("the request body is too large")
+    response = httpx.post(
+        f"{live_server}/v1/disambiguate",
+        content=chunks(),
+        headers={"content-type": "application/json"},
+        timeout=30,
+    )
+    assert response.status_code == 413 and response.json()["detail"].startswith(
+        "the request body is too large"
+    )
 
 
 def _strings(value) -> list[str]:
@@ -309,9 +334,13 @@ def test_indexes_show_no_server_path(tiny_index, tmp_path, fake_backend):
     with _client(app) as http:
         response = http.get("/v1/indexes")
     assert str(tmp_path) not in response.text
-    assert not [s for s in _strings(response.json()) for part in s.split(",") if PurePosixPath(part).is_absolute()]
+    assert not [
+        s for s in _strings(response.json()) for part in s.split(",") if PurePosixPath(part).is_absolute()
+    ]
     shown = response.json()["indexes"][0]["manifest"]
-    assert shown["build"]["compacted_from"] == "source" and shown["backend"]["model"] == "forward.pt,backward.pt"
+    assert (
+        shown["build"]["compacted_from"] == "source" and shown["backend"]["model"] == "forward.pt,backward.pt"
+    )
 
 
 def test_indexes(client, tiny_index):
@@ -369,7 +398,9 @@ def test_several_indexes(tiny_disambiguator):
         assert [i["name"] for i in two.get("/v1/indexes").json()["indexes"]] == ["first", "second"]
         assert two.post("/v1/disambiguate", json=BANK).json()["index"] == "first"
         assert two.post("/v1/disambiguate", json={**BANK, "index": "second"}).json()["index"] == "second"
-        assert two.post("/v1/annotate", json={"text": "The jury", "index": "second"}).json()["index"] == "second"
+        assert (
+            two.post("/v1/annotate", json={"text": "The jury", "index": "second"}).json()["index"] == "second"
+        )
         assert two.get("/v1/senses/bank", params={"index": "second"}).json()["index"] == "second"
         detail = two.post("/v1/disambiguate", json={**BANK, "index": "third"}).json()["detail"]
         assert detail == "unknown index 'third'; loaded indexes: 'first', 'second'"
@@ -406,7 +437,11 @@ BAD = [
     ({"text": " \n ", "target": {"index": 0}}, 422, "text is empty"),
     ({"tokens": [], "target": {"index": 0}}, 422, "tokens is empty"),
     ({"tokens": ["a", " "], "target": {"index": 0}}, 422, "tokens[1] is empty"),
-    ({"tokens": ["a", "b"], "target": {"start": 0, "end": 1}}, 422, "with tokens, give the word as target.index"),
+    (
+        {"tokens": ["a", "b"], "target": {"start": 0, "end": 1}},
+        422,
+        "with tokens, give the word as target.index",
+    ),
     ({"text": "x" * 2001, "target": {"index": 0}}, 413, "limit is 2000"),
     ({"tokens": ["x" * 1000] * 3, "target": {"index": 0}}, 413, "limit is 2000"),
     ({**BANK, "index": "nope"}, 404, "unknown index 'nope'; loaded indexes: 'tiny'"),

@@ -30,8 +30,13 @@ def _run(operation, mode: GenerationMode) -> Counter:
     checks = CHECKS.get_all()  # with the hook check schemathesis.toml loads
 
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
     def check(case) -> None:
         response = case.call_and_validate(checks=checks)
         statuses[response.status_code] += 1
@@ -56,10 +61,14 @@ def test_every_operation_survives_generated_requests(api_app, monkeypatch):
             total += count
             assert count > 0, f"{operation.label} {mode}: no request generated"
             assert not any(s >= 500 for s in statuses)
-            lines.append(f"  {operation.label:<34} {mode.value:<8} {count:>3} requests  "
-                         f"statuses {dict(sorted(statuses.items()))}")
-    print(f"\nschemathesis: {len(operations)} operations, {total} requests, "
-          f"{time.perf_counter() - started:.1f} s (max {MAX_EXAMPLES} examples per operation and mode)")
+            lines.append(
+                f"  {operation.label:<34} {mode.value:<8} {count:>3} requests  "
+                f"statuses {dict(sorted(statuses.items()))}"
+            )
+    print(
+        f"\nschemathesis: {len(operations)} operations, {total} requests, "
+        f"{time.perf_counter() - started:.1f} s (max {MAX_EXAMPLES} examples per operation and mode)"
+    )
     print("\n".join(lines))
 
 
@@ -75,9 +84,13 @@ def test_documented_errors_use_the_detail_shape(api_app, path):
 
 WORD = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=10)
 TEXT = st.lists(WORD, min_size=1, max_size=8).map(" ".join)
-PROPERTY = settings(max_examples=40, deadline=None, database=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-
+PROPERTY = settings(
+    max_examples=40,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 @pytest.mark.slow
@@ -101,7 +114,9 @@ def test_any_word_of_any_text_gets_an_answer(client, text, data):
 @given(tokens=st.lists(WORD.filter(str.strip), min_size=1, max_size=8), data=st.data())
 def test_any_token_list_gets_an_answer(client, tokens, data):
     i = data.draw(st.integers(0, len(tokens) - 1), label="index")
-    response = client.post("/v1/disambiguate", json={"tokens": tokens, "target": {"index": i}, "projection": True})
+    response = client.post(
+        "/v1/disambiguate", json={"tokens": tokens, "target": {"index": i}, "projection": True}
+    )
     assert response.status_code == 200, response.text
     answer = response.json()
     assert answer["tokens"] == tokens and answer["target"]["token"] == tokens[i]

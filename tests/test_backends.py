@@ -18,8 +18,25 @@ from index_builder.errors import WsdError
 FIXTURE = Path(__file__).parent / "fixtures" / "elmo"
 SHORT = ["The", "bank", "raised", "its", "rates", "."]
 MIXED = ["naïve", "café", "1984", "!!", "--", "U.S.", "\x00", "\u200b", ""]
-LONGER = ["a", "much", "longer", "sentence", "about", "the", "river", "bank", "and", "the", "money", "bank",
-          "that", "pads", "the", "others", "."]
+LONGER = [
+    "a",
+    "much",
+    "longer",
+    "sentence",
+    "about",
+    "the",
+    "river",
+    "bank",
+    "and",
+    "the",
+    "money",
+    "bank",
+    "that",
+    "pads",
+    "the",
+    "others",
+    ".",
+]
 BATCH = [SHORT, LONGER, MIXED, ["x"], [], ["It", "took place", "in", "New York City", "."], SHORT[:2]]
 
 # Options that change the vectors, per backend (they go into the spec).
@@ -65,8 +82,12 @@ def test_one_float32_vector_per_token(case: Case) -> None:
 
 
 def test_multiword_token_is_mean_of_its_words(case: Case) -> None:
-    pooled, words = case.backend.embed([["It", "took place", "in", "New York City", "."],
-                                        ["It", "took", "place", "in", "New", "York", "City", "."]])
+    pooled, words = case.backend.embed(
+        [
+            ["It", "took place", "in", "New York City", "."],
+            ["It", "took", "place", "in", "New", "York", "City", "."],
+        ]
+    )
     np.testing.assert_allclose(pooled[1], (words[1] + words[2]) / 2, atol=1e-6)
     np.testing.assert_allclose(pooled[3], words[4:7].mean(axis=0), atol=1e-6)
     np.testing.assert_array_equal(pooled[[0, 2, 4]], words[[0, 3, 7]])  # the same words, split the same way

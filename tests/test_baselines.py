@@ -28,7 +28,9 @@ def test_mfs_from_counts_and_backoff(small_corpus):
     inv = SenseInventory()
     counts = count_senses(read_corpus(*small_corpus))
     # bank: 17:01 once, 14:00 once and 06:00 once -> tie, WordNet sense 1 (17:01) wins
-    assert counts[("bank", "NOUN")] == Counter({"bank%1:17:01::": 1, "bank%1:14:00::": 1, "bank%1:06:00::": 1})
+    assert counts[("bank", "NOUN")] == Counter(
+        {"bank%1:17:01::": 1, "bank%1:14:00::": 1, "bank%1:06:00::": 1}
+    )
     mfs = MostFrequentSense(inv, counts)
     assert mfs.answer(_instance("bank", "NOUN")) == "bank%1:17:01::"
     assert mfs.answer(_instance("close", "VERB")) == "close%2:41:00::"  # not WordNet's first sense

@@ -85,6 +85,7 @@ def _answers(batcher: MicroBatcher, delays: list[float]) -> list[str]:
         def prepare() -> str:
             time.sleep(delay)
             return word
+
         return prepare
 
     async def run() -> list[str]:
@@ -187,8 +188,9 @@ def test_close_answers_what_is_queued_and_a_later_request_starts_again():
     batcher.close()
 
 
-@pytest.mark.parametrize(("options", "message"), [({"max_items": 0}, "at least 1"),
-                                                   ({"wait_ms": -1}, "between 0 and 1000")])
+@pytest.mark.parametrize(
+    ("options", "message"), [({"max_items": 0}, "at least 1"), ({"wait_ms": -1}, "between 0 and 1000")]
+)
 def test_settings_out_of_range(options, message):
     with pytest.raises(BatchingError, match=message):
         BatchSettings(**options)
@@ -196,9 +198,16 @@ def test_settings_out_of_range(options, message):
 
 # -- the API over a real server: concurrent requests, one forward pass, answers and errors per request ---
 
-SENTENCES = ["The bank closed early.", "He sat on the bank.", "The jury said nothing.",
-             "She read the report.", "The court ruled today.", "The city grew fast.",
-             "They held an election.", "Taxes went up again."]
+SENTENCES = [
+    "The bank closed early.",
+    "He sat on the bank.",
+    "The jury said nothing.",
+    "She read the report.",
+    "The court ruled today.",
+    "The city grew fast.",
+    "They held an election.",
+    "Taxes went up again.",
+]
 
 
 @pytest.fixture

@@ -10,13 +10,30 @@ def test_baselines_reproduce_published_wn1st(tmp_path, capsys):
     """wn1st depends only on WordNet and the test sets: it must match the published figures to 0.1."""
     out = tmp_path / "bench.json"
     preds = tmp_path / "preds"
-    assert main(["bench", "--system", "wn1st", "--system", "mfs", "--json", str(out), "--predictions", str(preds)]) == 0
+    assert (
+        main(
+            ["bench", "--system", "wn1st", "--system", "mfs", "--json", str(out), "--predictions", str(preds)]
+        )
+        == 0
+    )
     rows = json.loads(out.read_text())["results"]
     f1 = {(r["system"], r["dataset"]): r["F1"] for r in rows}
-    published_wn1st = {"senseval2": 66.8, "senseval3": 66.2, "semeval2007": 55.2, "semeval2013": 63.0,
-                       "semeval2015": 67.8, "ALL": 65.2}
-    published_mfs = {"senseval2": 65.6, "senseval3": 66.0, "semeval2007": 54.5, "semeval2013": 63.8,
-                     "semeval2015": 67.1, "ALL": 64.8}
+    published_wn1st = {
+        "senseval2": 66.8,
+        "senseval3": 66.2,
+        "semeval2007": 55.2,
+        "semeval2013": 63.0,
+        "semeval2015": 67.8,
+        "ALL": 65.2,
+    }
+    published_mfs = {
+        "senseval2": 65.6,
+        "senseval3": 66.0,
+        "semeval2007": 54.5,
+        "semeval2013": 63.8,
+        "semeval2015": 67.1,
+        "ALL": 64.8,
+    }
     for dataset, value in published_wn1st.items():
         assert abs(f1[("wn1st", dataset)] - value) <= 0.1, dataset
     for dataset, value in published_mfs.items():
@@ -41,7 +58,22 @@ def test_json_rows_read_back_and_plot(tmp_path):
     from wsd_service.bench.runner import result_from_json
 
     out, png = tmp_path / "b.json", tmp_path / "b.png"
-    assert main(["bench", "--system", "wn1st", "--datasets", "semeval2007", "--json", str(out), "--plot", str(png)]) == 0
+    assert (
+        main(
+            [
+                "bench",
+                "--system",
+                "wn1st",
+                "--datasets",
+                "semeval2007",
+                "--json",
+                str(out),
+                "--plot",
+                str(png),
+            ]
+        )
+        == 0
+    )
     row = json.loads(out.read_text())["results"][0]
     result = result_from_json(row)
     assert round(result.score.f1, 2) == row["F1"] and result.score.correct == row["correct"]
@@ -50,8 +82,21 @@ def test_json_rows_read_back_and_plot(tmp_path):
 
 def test_knn_index_in_the_benchmark(tiny_index, tmp_path):
     out = tmp_path / "knn.json"
-    args = ["bench", "--index", str(tiny_index), "--datasets", "semeval2007", "--k", "1,5", "--vote", "paper,majority",
-            "--backoff", "wn1st,none", "--json", str(out)]
+    args = [
+        "bench",
+        "--index",
+        str(tiny_index),
+        "--datasets",
+        "semeval2007",
+        "--k",
+        "1,5",
+        "--vote",
+        "paper,majority",
+        "--backoff",
+        "wn1st,none",
+        "--json",
+        str(out),
+    ]
     assert main(args) == 0
     rows = json.loads(out.read_text())["results"]
     assert len(rows) == 2 * 2 * 2
@@ -69,8 +114,19 @@ def test_knn_index_in_the_benchmark(tiny_index, tmp_path):
 
 def test_predicted_lemma_and_pos_scored_beside_gold(tiny_index, tmp_path, capsys):
     out = tmp_path / "lemma-pos.json"
-    args = ["bench", "--index", str(tiny_index), "--system", "wn1st", "--datasets", "semeval2007",
-            "--lemma-pos", "predicted", "--json", str(out)]
+    args = [
+        "bench",
+        "--index",
+        str(tiny_index),
+        "--system",
+        "wn1st",
+        "--datasets",
+        "semeval2007",
+        "--lemma-pos",
+        "predicted",
+        "--json",
+        str(out),
+    ]
     assert main(args) == 0
     payload = json.loads(out.read_text())
     rows = {(r["system"], r["setting"].get("lemma_pos", "gold")): r for r in payload["results"]}

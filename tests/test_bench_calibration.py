@@ -30,26 +30,48 @@ def test_bins_accuracy_and_expected_calibration_error():
 def test_vote_answers_leave_out_backoff_and_a_held_out_set():
     evalset = load_eval_set("semeval2007")
     first, second, third = list(evalset.gold)[:3]
-    predictions = {first: Prediction(evalset.gold[first][0], "knn", confidence=0.8),
-                   second: Prediction("nope%1:00:00::", "knn", confidence=0.4),
-                   third: Prediction(evalset.gold[third][0], "backoff", confidence=0.0)}
+    predictions = {
+        first: Prediction(evalset.gold[first][0], "knn", confidence=0.8),
+        second: Prediction("nope%1:00:00::", "knn", confidence=0.4),
+        third: Prediction(evalset.gold[third][0], "backoff", confidence=0.0),
+    }
     answers = VoteAnswers.of(predictions, evalset)
     assert answers.ids == (first, second)
     assert answers.confidences.tolist() == [0.8, 0.4] and answers.correct.tolist() == [True, False]
-    assert answers.without("d000.s000").ids == tuple(i for i in (first, second) if not i.startswith("d000.s000"))
+    assert answers.without("d000.s000").ids == tuple(
+        i for i in (first, second) if not i.startswith("d000.s000")
+    )
 
 
 def test_bench_calibration_writes_a_map_the_service_reads(tiny_index, tmp_path, capsys):
     out, folder = tmp_path / "bench.json", tmp_path / "calibration"
-    assert main(["bench", "--index", str(tiny_index), "--datasets", "semeval2007", "--k", "5,10",
-                 "--calibration", str(folder), "--json", str(out)]) == 0
+    assert (
+        main(
+            [
+                "bench",
+                "--index",
+                str(tiny_index),
+                "--datasets",
+                "semeval2007",
+                "--k",
+                "5,10",
+                "--calibration",
+                str(folder),
+                "--json",
+                str(out),
+            ]
+        )
+        == 0
+    )
     [report] = json.loads(out.read_text())["calibration"]
     assert report["system"] == "tiny" and report["settings"]["k"] == 5  # the first setting of the grid
     assert [r["dataset"] for r in report["before"]] == ["semeval2007", "ALL", "ALL without SE07"]
     before = {r["dataset"]: r for r in report["before"]}
     after = {r["dataset"]: r for r in report["after"]}
     assert after["semeval2007"]["ece"] <= before["semeval2007"]["ece"]  # fitted there: in-sample
-    assert before["ALL"]["answers"] == before["semeval2007"]["answers"] + before["ALL without SE07"]["answers"]
+    assert (
+        before["ALL"]["answers"] == before["semeval2007"]["answers"] + before["ALL without SE07"]["answers"]
+    )
     assert report["badly_calibrated"] == (before["ALL"]["ece"] > report["threshold_ece"])
     calibration = load_calibration(folder / "tiny.calibration.json")
     assert calibration.fits(Settings(k=5)) and not calibration.fits(Settings(k=10))

@@ -50,7 +50,7 @@ def test_dim_and_norms(minilm: BertBackend) -> None:
 def test_pieces_match_the_tokenizer(minilm: BertBackend) -> None:
     words = [*SHORT, "naïve", "café", "U.S.", "1984", "antidisestablishmentarianism", *LONG[:20]]
     minilm.clear_cache()
-    (batch, _), = minilm.batches([words])
+    ((batch, _),) = minilm.batches([words])
     expected = minilm.tokenizer(words, is_split_into_words=True)["input_ids"]
     assert batch["input_ids"][0].tolist() == expected
     dropped = minilm.batches([["a", "\x00", "b"]])[0][0]["input_ids"][0].tolist()
@@ -102,7 +102,9 @@ def test_long_sentence_uses_overlapping_windows() -> None:
 
 @pytest.mark.slow
 def test_short_sentence_is_unaffected_by_window_size(minilm: BertBackend) -> None:
-    np.testing.assert_allclose(BertBackend(max_length=32).embed([SHORT])[0], minilm.embed([SHORT])[0], atol=1e-5)
+    np.testing.assert_allclose(
+        BertBackend(max_length=32).embed([SHORT])[0], minilm.embed([SHORT])[0], atol=1e-5
+    )
 
 
 def test_window_planning() -> None:
@@ -219,8 +221,14 @@ def test_non_bert_encoder_through_the_same_code(tmp_path: Path) -> None:
     offset past the padding index."""
     torch.manual_seed(0)
     tokenizer = MPNetTokenizerFast(vocab_file=str(default_model_dir() / "vocab.txt"), model_max_length=512)
-    config = MPNetConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=4, num_attention_heads=2,
-                         intermediate_size=64, max_position_embeddings=514)
+    config = MPNetConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        num_hidden_layers=4,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=514,
+    )
     MPNetModel(config).save_pretrained(tmp_path)
     tokenizer.save_pretrained(tmp_path)
     backend = create_backend("bert", model=str(tmp_path), threads=1)

@@ -58,8 +58,11 @@ def test_group_search_stays_inside_the_group(tiny_index: Path):
 @pytest.mark.slow
 def test_compact_float16_index_finds_the_same_neighbors(tmp_path: Path, bert_backend):
     out = tmp_path / "fp16"
-    build_index(bert_backend, BuildSettings(*semcor_paths(), out=out, limit_docs=1, vector_type="float16"),
-                progress=False)
+    build_index(
+        bert_backend,
+        BuildSettings(*semcor_paths(), out=out, limit_docs=1, vector_type="float16"),
+        progress=False,
+    )
     exact = tmp_path / "exact"
     build_index(bert_backend, BuildSettings(*semcor_paths(), out=exact, limit_docs=1), progress=False)
     small, full = IndexFolder(out), IndexFolder(exact)
@@ -78,8 +81,24 @@ def test_two_builds_of_the_same_corpus_are_bit_identical(tmp_path: Path, fake_ba
 
 
 def _build_cmd(out: Path, limit_docs: int, shard: int) -> list[str]:
-    return [sys.executable, "-m", "index_builder.cli", "-v", "build", "--backend", "fake", "--out", str(out),
-            "--limit-docs", str(limit_docs), "--shard-sentences", str(shard), "--name", "idx", "-q"]
+    return [
+        sys.executable,
+        "-m",
+        "index_builder.cli",
+        "-v",
+        "build",
+        "--backend",
+        "fake",
+        "--out",
+        str(out),
+        "--limit-docs",
+        str(limit_docs),
+        "--shard-sentences",
+        str(shard),
+        "--name",
+        "idx",
+        "-q",
+    ]
 
 
 def _vectors(folder: Path) -> np.ndarray:
@@ -87,8 +106,9 @@ def _vectors(folder: Path) -> np.ndarray:
     return opened.vectors(range(opened.size))
 
 
-def test_resume_after_kill_9_reuses_the_finished_shards_and_gives_the_same_index(tmp_path: Path,
-                                                                                 tiny_index: Path):
+def test_resume_after_kill_9_reuses_the_finished_shards_and_gives_the_same_index(
+    tmp_path: Path, tiny_index: Path
+):
     out = tmp_path / "resumed"
     proc = subprocess.Popen(_build_cmd(out, 2, 25), stderr=subprocess.PIPE)
     work = work_folder(out.resolve())
@@ -130,10 +150,15 @@ def _document(number: int, sentences: int = 2, word: str = "He") -> tuple[str, s
     xml, keys = [f'<text id="d{number:03d}">'], []
     for s in range(sentences):
         sid = f"d{number:03d}.s{s:03d}"
-        xml += [f'<sentence id="{sid}">', f'<wf lemma="he" pos="PRON">{word}</wf>',
-                f'<instance id="{sid}.t000" lemma="sit" pos="VERB">sat</instance>',
-                '<wf lemma="on" pos="ADP">on</wf>', f'<wf lemma="page" pos="NOUN">page {number} {s}</wf>',
-                f'<instance id="{sid}.t001" lemma="bank" pos="NOUN">bank</instance>', "</sentence>"]
+        xml += [
+            f'<sentence id="{sid}">',
+            f'<wf lemma="he" pos="PRON">{word}</wf>',
+            f'<instance id="{sid}.t000" lemma="sit" pos="VERB">sat</instance>',
+            '<wf lemma="on" pos="ADP">on</wf>',
+            f'<wf lemma="page" pos="NOUN">page {number} {s}</wf>',
+            f'<instance id="{sid}.t001" lemma="bank" pos="NOUN">bank</instance>',
+            "</sentence>",
+        ]
         keys += [f"{sid}.t000 sit%2:35:00::", f"{sid}.t001 bank%1:17:01::"]
     return "\n".join([*xml, "</text>"]), "\n".join(keys)
 
@@ -148,7 +173,8 @@ def _write_corpus(folder: Path, documents: list[tuple[str, str]]) -> tuple[Path,
 
 
 def test_a_corrected_or_extended_corpus_embeds_only_changed_shards_and_matches_a_build_in_one_go(
-        tmp_path: Path, fake_backend):
+    tmp_path: Path, fake_backend
+):
     backend = CountingBackend()
     corpus = tmp_path / "corpus"
     out = tmp_path / "pieces" / "idx"
@@ -170,8 +196,13 @@ def test_a_corrected_or_extended_corpus_embeds_only_changed_shards_and_matches_a
     assert len(list(work_folder(out).glob("shard-*.json"))) == 3  # the stale shards were dropped
 
     one_go = tmp_path / "one-go" / "idx"
-    build_index(CountingBackend(), BuildSettings(corpus / "c.data.xml", corpus / "c.gold.key.txt",
-                out=one_go, shard_sentences=4, name="idx"), progress=False)
+    build_index(
+        CountingBackend(),
+        BuildSettings(
+            corpus / "c.data.xml", corpus / "c.gold.key.txt", out=one_go, shard_sentences=4, name="idx"
+        ),
+        progress=False,
+    )
     assert_same_index(out, one_go)
     assert build(documents, fresh=True) == 12
 
@@ -195,8 +226,11 @@ def test_stale_files_in_the_work_folder_are_dropped_with_a_log_line(tmp_path: Pa
     (work / "shard-00000.npy").write_bytes(b"")
     (work / "shard-00000.json").write_text("{}")
     with caplog.at_level(logging.INFO, logger="index_builder"):
-        build_index(fake_backend, BuildSettings(*_write_corpus(tmp_path / "c", [_document(0)]), out=out),
-                    progress=False)
+        build_index(
+            fake_backend,
+            BuildSettings(*_write_corpus(tmp_path / "c", [_document(0)]), out=out),
+            progress=False,
+        )
     assert f"dropped 3 stale files from {work}" in caplog.text
     assert IndexFolder(out).size == 4 and not work.exists()
 
@@ -236,8 +270,9 @@ def test_evidence_corpora_are_built_after_the_corpus(tmp_path: Path, fake_backen
     bank = [wordnet().synset("bank.n.01"), wordnet().synset("bank.v.01")]
     evidence = tmp_path / "wn.data.xml", tmp_path / "wn.gold.key.txt"
     write_corpus(wordnet_examples(synsets=bank), *evidence, source="wordnet-examples")
-    out = build_index(fake_backend, BuildSettings(*small_corpus, out=tmp_path / "idx", extra=(evidence,)),
-                      progress=False)
+    out = build_index(
+        fake_backend, BuildSettings(*small_corpus, out=tmp_path / "idx", extra=(evidence,)), progress=False
+    )
     opened = IndexFolder(out)
     ids = list(opened.instance_ids())
     assert {i.split(".")[0] for i in ids} == {"d000", "d001", "wn"} and len(ids) == opened.size

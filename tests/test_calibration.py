@@ -55,9 +55,12 @@ def test_file_round_trip_and_its_errors(tmp_path):
     calibration.save(path, report={"note": "kept for people"})
     assert load_calibration(path) == calibration
     assert json.loads(path.read_text())["report"] == {"note": "kept for people"}
-    for text, words in (("{", "cannot read"), ('{"x": []}', "not a calibration file"),
-                        ('{"format": "wsd-calibration/1", "x": [0.5]}', "missing or malformed"),
-                        (json.dumps({**calibration.as_json(), "y": [1, 0, 0, 0]}), "non-decreasing")):
+    for text, words in (
+        ("{", "cannot read"),
+        ('{"x": []}', "not a calibration file"),
+        ('{"format": "wsd-calibration/1", "x": [0.5]}', "missing or malformed"),
+        (json.dumps({**calibration.as_json(), "y": [1, 0, 0, 0]}), "non-decreasing"),
+    ):
         path.write_text(text)
         with pytest.raises(CalibrationError, match=words):
             load_calibration(path)

@@ -32,7 +32,9 @@ def test_compact_copies_are_smaller_verified_and_agree(bert_tiny_index: Path, tm
 
 
 def test_compact_of_a_missing_index_is_one_line(tmp_path: Path, capsys):
-    assert main(["compact", str(tmp_path / "nope"), "--out", str(tmp_path / "x"), "--vector-type", "int8"]) == 2
+    assert (
+        main(["compact", str(tmp_path / "nope"), "--out", str(tmp_path / "x"), "--vector-type", "int8"]) == 2
+    )
     assert "no such directory" in capsys.readouterr().err
 
 

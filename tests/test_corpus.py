@@ -46,7 +46,7 @@ def test_without_keys_and_limit_docs(small_corpus):
 
 def test_malformed_xml_names_the_file(tmp_path: Path):
     xml = tmp_path / "bad.data.xml"
-    xml.write_text(SMALL_XML.replace("</sentence>\n<sentence id=\"d000.s001\">", "<sentence>", 1))
+    xml.write_text(SMALL_XML.replace('</sentence>\n<sentence id="d000.s001">', "<sentence>", 1))
     with pytest.raises(CorpusError, match="bad.data.xml: malformed XML"):
         list(read_corpus(xml))
 

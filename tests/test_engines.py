@@ -37,8 +37,26 @@ def ray_installed() -> None:
 
 
 def _build_cmd(out: Path, engine: str) -> list[str]:
-    return [sys.executable, "-m", "index_builder.cli", "-v", "build", "--backend", "fake", "--engine", engine,
-            "--out", str(out), "--limit-docs", "2", "--shard-sentences", "5", "--name", "idx", "-q"]
+    return [
+        sys.executable,
+        "-m",
+        "index_builder.cli",
+        "-v",
+        "build",
+        "--backend",
+        "fake",
+        "--engine",
+        engine,
+        "--out",
+        str(out),
+        "--limit-docs",
+        "2",
+        "--shard-sentences",
+        "5",
+        "--name",
+        "idx",
+        "-q",
+    ]
 
 
 def _local_reference(folder: Path) -> Path:
@@ -69,14 +87,17 @@ def test_the_local_engine_is_the_default_and_is_recorded(tiny_index: Path):
 
 def test_a_shard_source_reads_only_the_shards_to_embed_in_corpus_order():
     sentences = list(read_corpus(*semcor_paths(), limit_docs=1))
-    plans = tuple(ShardPlan(f"p{n}", 10, sum(len(s.instances) for s in sentences[10 * n : 10 * n + 10]))
-                  for n in range(3))
+    plans = tuple(
+        ShardPlan(f"p{n}", 10, sum(len(s.instances) for s in sentences[10 * n : 10 * n + 10]))
+        for n in range(3)
+    )
     source = ShardSource(((*semcor_paths(), 1),), plans, frozenset({"p0", "p2"}))
     read = list(source.read())
     assert [shard.plan.fingerprint for shard in read] == ["p0", "p2"]
     assert [s.id for s in read[1].sentences] == [s.id for s in sentences[20:30]]
-    changed = ShardSource(((*semcor_paths(), 1),), (ShardPlan("p0", 10, plans[0].instances + 1),),
-                          frozenset({"p0"}))
+    changed = ShardSource(
+        ((*semcor_paths(), 1),), (ShardPlan("p0", 10, plans[0].instances + 1),), frozenset({"p0"})
+    )
     with pytest.raises(IndexBuildError, match="corpus changed"):
         list(changed.read())
 
@@ -94,7 +115,9 @@ def test_without_ray_the_ray_engine_is_refused_in_one_line(tmp_path: Path, monke
 
     monkeypatch.setattr(importlib.util, "find_spec", find_spec_without_ray)
     out = tmp_path / "idx"
-    assert main(["build", "--backend", "fake", "--engine", "ray", "--out", str(out), "--limit-docs", "1"]) == 2
+    assert (
+        main(["build", "--backend", "fake", "--engine", "ray", "--out", str(out), "--limit-docs", "1"]) == 2
+    )
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "pip install 'wsd-service[ray]'" in err, err
     assert not out.exists() and not work_folder(out).exists()

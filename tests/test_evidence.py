@@ -92,15 +92,22 @@ def test_counts_add_up() -> None:
 
 def test_gloss_context_is_lemma_synonyms_gloss() -> None:
     plant = list(wordnet_glosses(_synsets("plant.n.01")))
-    assert [s.id for s in plant] == ["wn.gloss.plant%1:06:01::", "wn.gloss.works%1:06:02::",
-                                     "wn.gloss.industrial_plant%1:06:00::"]
+    assert [s.id for s in plant] == [
+        "wn.gloss.plant%1:06:01::",
+        "wn.gloss.works%1:06:02::",
+        "wn.gloss.industrial_plant%1:06:00::",
+    ]
     first, _, last = plant
     assert first.text == "plant - works , industrial plant - buildings for carrying on industrial labor"
     assert last.words[:4] == ["industrial plant", "-", "plant", ","]
     assert [(i.position, i.lemma, i.keys) for i in last.instances] == [
-        (0, "industrial_plant", ("industrial_plant%1:06:00::",))]
+        (0, "industrial_plant", ("industrial_plant%1:06:00::",))
+    ]
     lone = list(wordnet_glosses(_synsets("bank.n.03", "a.n.06")))  # a.n.06 lists "A" and "a": one sense key
-    assert [s.text for s in lone] == ["bank - a long ridge or pile", "A - the 1st letter of the Roman alphabet"]
+    assert [s.text for s in lone] == [
+        "bank - a long ridge or pile",
+        "A - the 1st letter of the Roman alphabet",
+    ]
 
 
 def test_ambiguous_only_leaves_out_lemmas_with_one_sense() -> None:
@@ -119,7 +126,17 @@ def test_order_is_deterministic() -> None:
 
 def test_tokenise() -> None:
     assert tokenise("Don't run--you'll be out of breath!") == [
-        "Don't", "run", "-", "-", "you'll", "be", "out", "of", "breath", "!"]
+        "Don't",
+        "run",
+        "-",
+        "-",
+        "you'll",
+        "be",
+        "out",
+        "of",
+        "breath",
+        "!",
+    ]
 
 
 def test_sources_and_their_ids() -> None:
@@ -129,8 +146,9 @@ def test_sources_and_their_ids() -> None:
             parse_sources(bad)
     with pytest.raises(EvidenceError):
         evidence_sentences("wikipedia")
-    assert [source_of(i) for i in ("d000.s000.t000", "wn.ex.bank.n.01.0.t000", "wn.gloss.bank%1:17:01::")] == [
-        "semcor", "wordnet-examples", "wordnet-glosses"]
+    assert [
+        source_of(i) for i in ("d000.s000.t000", "wn.ex.bank.n.01.0.t000", "wn.gloss.bank%1:17:01::")
+    ] == ["semcor", "wordnet-examples", "wordnet-glosses"]
     counts = EvidenceCounts()
     first = next(evidence_sentences("semcor", counts))
     assert source_of(first.id) == "semcor" and counts.records == len(first.instances) > 0

@@ -49,12 +49,14 @@ def test_nearest_neighbors_follow_word_and_context() -> None:
     backend = FakeBackend()
     river, river2, money, other = (
         v[2]
-        for v in backend.embed([
-            ["the", "river", "bank", "flooded", "fields"],
-            ["a", "river", "bank", "flooded", "again"],
-            ["the", "savings", "bank", "raised", "rates"],
-            ["the", "river", "road", "flooded", "fields"],
-        ])
+        for v in backend.embed(
+            [
+                ["the", "river", "bank", "flooded", "fields"],
+                ["a", "river", "bank", "flooded", "again"],
+                ["the", "savings", "bank", "raised", "rates"],
+                ["the", "river", "road", "flooded", "fields"],
+            ]
+        )
     )
     assert _cos(river, river2) > _cos(river, money) > _cos(river, other)
 
@@ -80,8 +82,10 @@ def test_bad_options(options: dict[str, float]) -> None:
 
 
 def test_no_torch_is_loaded() -> None:
-    code = ("import sys; from index_builder.backends import create_backend; "
-            "create_backend('fake', batch_size=4).embed([['a', 'b took'], []]); "
-            "print('torch' in sys.modules)")
+    code = (
+        "import sys; from index_builder.backends import create_backend; "
+        "create_backend('fake', batch_size=4).embed([['a', 'b took'], []]); "
+        "print('torch' in sys.modules)"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"

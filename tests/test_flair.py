@@ -69,7 +69,9 @@ def test_explicit_lm_files_match_the_default(
     np.testing.assert_array_equal(forward_only.embed([SHORT])[0], flair_news.embed([SHORT])[0][:, :1024])
 
 
-def test_default_lm_files_are_pinned_and_load_without_unpickling(flair_news: FlairBackend, flair_cache: Path) -> None:
+def test_default_lm_files_are_pinned_and_load_without_unpickling(
+    flair_news: FlairBackend, flair_cache: Path
+) -> None:
     import torch
 
     for name in DEFAULT_LMS:
@@ -78,7 +80,9 @@ def test_default_lm_files_are_pinned_and_load_without_unpickling(flair_news: Fla
         assert saved["format"] == flair_backend.LM_FORMAT
 
 
-def test_an_altered_lm_file_is_extracted_again(flair_news: FlairBackend, flair_cache: Path, tmp_path: Path) -> None:
+def test_an_altered_lm_file_is_extracted_again(
+    flair_news: FlairBackend, flair_cache: Path, tmp_path: Path
+) -> None:
     cache = tmp_path / "cache"
     shutil.copytree(flair_cache, cache)
     altered = cache / DEFAULT_LMS[1]

@@ -74,10 +74,14 @@ BAD_MANIFESTS = {
     "no files at all": (lambda m: m.pop("files"), "manifest has no field 'files'"),
     "empty files": (lambda m: m.update(files={}), "manifest has no field 'files.vectors.faiss'"),
     "an entry removed": (lambda m: m["files"].pop("metadata.sqlite"), "no field 'files.metadata.sqlite'"),
-    "an extra entry": (lambda m: m["files"].update({"x.bin": {"sha256": "0", "bytes": 0}}),
-                       "manifest lists 'x.bin', which is no file of this format"),
-    "entry without checksum": (lambda m: m["files"]["vectors.faiss"].pop("sha256"),
-                               "no field 'files.vectors.faiss.sha256'"),
+    "an extra entry": (
+        lambda m: m["files"].update({"x.bin": {"sha256": "0", "bytes": 0}}),
+        "manifest lists 'x.bin', which is no file of this format",
+    ),
+    "entry without checksum": (
+        lambda m: m["files"]["vectors.faiss"].pop("sha256"),
+        "no field 'files.vectors.faiss.sha256'",
+    ),
     "no dim": (lambda m: m.pop("dim"), "manifest has no field 'dim'"),
     "no backend": (lambda m: m.pop("backend"), "manifest has no field 'backend'"),
     "backend without name": (lambda m: m["backend"].pop("backend"), "no field 'backend.backend'"),
@@ -86,8 +90,10 @@ BAD_MANIFESTS = {
     "dim zero": (lambda m: m.update(dim=0), "field 'dim' must be positive"),
     "count as text": (lambda m: m["counts"].update(vectors="x"), "field 'counts.vectors' must be an integer"),
     "files as a list": (lambda m: m.update(files=[]), "field 'files' must be an object, not []"),
-    "bytes as text": (lambda m: m["files"]["vectors.faiss"].update(bytes="1"),
-                      "field 'files.vectors.faiss.bytes' must be an integer"),
+    "bytes as text": (
+        lambda m: m["files"]["vectors.faiss"].update(bytes="1"),
+        "field 'files.vectors.faiss.bytes' must be an integer",
+    ),
     "unknown vector type": (lambda m: m.update(vector_type="f64"), "'vector_type' is 'f64', not one of"),
     "no build date": (lambda m: m["build"].pop("date"), "manifest has no field 'build.date'"),
 }
@@ -115,7 +121,17 @@ def test_vectors_that_disagree_with_the_manifest_are_refused(copy_of: Path):
 
 def test_manifest_records_what_the_issue_asks(tiny_index: Path):
     manifest = verify(tiny_index)
-    for field in ("format_version", "backend", "dim", "metric", "vector_type", "corpus", "counts", "build", "files"):
+    for field in (
+        "format_version",
+        "backend",
+        "dim",
+        "metric",
+        "vector_type",
+        "corpus",
+        "counts",
+        "build",
+        "files",
+    ):
         assert field in manifest
     assert set(manifest["corpus"]["files"]) == {"semcor.data.xml.gz", "semcor.gold.key.txt.gz"}
     assert manifest["counts"]["lemmas"] <= manifest["counts"]["groups"]
@@ -168,7 +184,9 @@ def test_memory_mapped_vectors_search_like_a_plain_read(tiny_index: Path, tmp_pa
         queries = want_vectors[:3] + 0.01
         k = min(5, group.count)
         if vector_type == "float32":
-            selector = faiss.SearchParameters(sel=faiss.IDSelectorRange(group.first_id, group.first_id + group.count))
+            selector = faiss.SearchParameters(
+                sel=faiss.IDSelectorRange(group.first_id, group.first_id + group.count)
+            )
             want_sims, want_ids = plain.search(queries, k, params=selector)
         else:
             sims = queries @ want_vectors.T

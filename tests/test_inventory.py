@@ -8,7 +8,12 @@ def test_candidates_in_wordnet_order():
     senses = inv.senses("bank", "NOUN")
     assert len(senses) == 10
     first = senses[0]
-    assert (first.key, first.synset, first.id, first.pos) == ("bank%1:17:01::", "bank.n.01", "wn:09213565n", "NOUN")
+    assert (first.key, first.synset, first.id, first.pos) == (
+        "bank%1:17:01::",
+        "bank.n.01",
+        "wn:09213565n",
+        "NOUN",
+    )
     assert "sloping land" in first.gloss
     assert first.examples
     assert senses[1].synset == "depository_financial_institution.n.01"
@@ -74,7 +79,15 @@ def test_is_sense_key_agrees_with_the_inventory():
 
     with gzip.open(semcor_paths()[1], "rt") as handle:
         keys = [key for line in islice(handle, 0, None, 300) for key in line.split()[1:]]
-    odd = ["bank", "bank%1:17:01", "bank%1:17:01::x", "Bank%1:17:01::", "bank%9:99:99::", "zzzq%1:17:01::", ""]
+    odd = [
+        "bank",
+        "bank%1:17:01",
+        "bank%1:17:01::x",
+        "Bank%1:17:01::",
+        "bank%9:99:99::",
+        "zzzq%1:17:01::",
+        "",
+    ]
     inv = SenseInventory()
     for key in keys + odd:
         assert is_sense_key(key) == (inv.sense(key) is not None), key

@@ -52,8 +52,11 @@ def test_a_failed_warm_up_stays_unready_and_says_why(tiny_index, caplog):
         while (body := client.get("/readyz").json())["status"] == "warming":
             assert time.monotonic() < deadline
             time.sleep(0.02)
-        assert body == {"status": "failed", "indexes": ["tiny"],
-                        "detail": "warm-up failed: Exploded: no model here"}
+        assert body == {
+            "status": "failed",
+            "indexes": ["tiny"],
+            "detail": "warm-up failed: Exploded: no model here",
+        }
         assert client.get("/healthz").status_code == 200
     assert any("warm-up failed" in record.message for record in caplog.records)
 

@@ -28,8 +28,9 @@ async def _client(http: httpx.AsyncClient, number: int, latencies: list[float], 
         text, word = CASES[(number + request) % len(CASES)]
         start = text.index(word)
         began = time.perf_counter()
-        response = await http.post("/v1/disambiguate", json={"text": text, "target": {"start": start,
-                                                                                      "end": start + len(word)}})
+        response = await http.post(
+            "/v1/disambiguate", json={"text": text, "target": {"start": start, "end": start + len(word)}}
+        )
         latencies.append(time.perf_counter() - began)
         if response.status_code != 200:
             failures.append(f"{response.status_code} {response.text[:200]}")
@@ -55,6 +56,8 @@ def test_64_concurrent_clients(live_server):
     assert failures == []
     assert len(latencies) == CLIENTS * REQUESTS
     cuts = statistics.quantiles(latencies, n=100)
-    print(f"\nload: {CLIENTS} clients x {REQUESTS} requests = {len(latencies)} in {elapsed:.1f} s "
-          f"({len(latencies) / elapsed:.0f} req/s); latency p50 {cuts[49] * 1000:.0f} ms, "
-          f"p99 {cuts[98] * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms; 0 errors")
+    print(
+        f"\nload: {CLIENTS} clients x {REQUESTS} requests = {len(latencies)} in {elapsed:.1f} s "
+        f"({len(latencies) / elapsed:.0f} req/s); latency p50 {cuts[49] * 1000:.0f} ms, "
+        f"p99 {cuts[98] * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms; 0 errors"
+    )

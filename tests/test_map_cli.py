@@ -8,8 +8,22 @@ from wsd_service.cli import main
 
 def test_png_of_two_indexes_with_the_query(tiny_index, tmp_path, capsys):
     png = tmp_path / "say.png"
-    args = ["map", "say", "--index", str(tiny_index), "--index", str(tiny_index), "--pos", "VERB",
-            "--sentence", "The jury said no.", "--word", "said", "--png", str(png)]
+    args = [
+        "map",
+        "say",
+        "--index",
+        str(tiny_index),
+        "--index",
+        str(tiny_index),
+        "--pos",
+        "VERB",
+        "--sentence",
+        "The jury said no.",
+        "--word",
+        "said",
+        "--png",
+        str(png),
+    ]
     assert main(args) == 0
     assert png.read_bytes()[:4] == b"\x89PNG" and png.stat().st_size > 20_000
     assert f"wrote {png}" in capsys.readouterr().out
@@ -19,13 +33,37 @@ def test_panels_per_index_and_layer_view(tiny_index, tmp_path, monkeypatch):
     layered = layered_copy(tiny_index, tmp_path / "layered")
     fake_backend_ignoring_layers(monkeypatch)
     drawn = {}
-    monkeypatch.setattr("wsd_service.map_cli.draw_maps",
-                        lambda panels, path, title: drawn.update(panels=panels, title=title))
-    assert main(["map", "said", "--index", str(layered), "--index", str(tiny_index), "--layers", "0;1;0,1",
-                 "--cap", "4", "--sentence", "He said so.", "--word", "said", "--png", str(tmp_path / "x.png")]) == 0
+    monkeypatch.setattr(
+        "wsd_service.map_cli.draw_maps", lambda panels, path, title: drawn.update(panels=panels, title=title)
+    )
+    assert (
+        main(
+            [
+                "map",
+                "said",
+                "--index",
+                str(layered),
+                "--index",
+                str(tiny_index),
+                "--layers",
+                "0;1;0,1",
+                "--cap",
+                "4",
+                "--sentence",
+                "He said so.",
+                "--word",
+                "said",
+                "--png",
+                str(tmp_path / "x.png"),
+            ]
+        )
+        == 0
+    )
     rows = drawn["panels"]
     assert [[p.title for p in row] for row in rows] == [
-        ["layered [layers 0]", "layered [layers 1]", "layered [layers 0,1]"], ["tiny"]]
+        ["layered [layers 0]", "layered [layers 1]", "layered [layers 0,1]"],
+        ["tiny"],
+    ]
     assert drawn["title"] == "Sense map of say (VERB), PCA"
     maps = [p.map for row in rows for p in row]
     assert all(m.query is not None and max(e.shown for e in m.legend) <= 4 for m in maps)

@@ -29,7 +29,9 @@ def test_post_places_the_query(client):
     assert -1 <= body["query"]["x"] <= 1 and -1 <= body["query"]["y"] <= 1
     assert body["cap"] == 10 and sum(body["dropped"].values()) == body["total"] - body["shown"] > 0
     tokens = {"tokens": ["The", "jury", "said", "no"], "target": {"index": 2}}
-    assert client.post("/v1/senses/say/map", json={"query": tokens}).json()["query"]["target"]["token"] == "said"
+    assert (
+        client.post("/v1/senses/say/map", json={"query": tokens}).json()["query"]["target"]["token"] == "said"
+    )
 
 
 def test_inflected_form_falls_back_to_its_base(client):
@@ -44,10 +46,18 @@ def test_errors_say_what_to_fix(client):
         (client.get("/v1/senses/say/map?index=nope"), 404, "unknown index"),
         (client.get("/v1/senses/say/map?cap=0"), 422, "cap"),
         (client.get("/v1/senses/say/map?method=umap"), 422, "method"),
-        (client.post("/v1/senses/say/map", json={"query": {"text": "x", "tokens": ["x"], "target": {"index": 0}}}),
-         422, "query: give either text"),
-        (client.post("/v1/senses/say/map", json={"query": {**SAID, "target": {"start": 90, "end": 95}}}),
-         422, "outside the text"),
+        (
+            client.post(
+                "/v1/senses/say/map", json={"query": {"text": "x", "tokens": ["x"], "target": {"index": 0}}}
+            ),
+            422,
+            "query: give either text",
+        ),
+        (
+            client.post("/v1/senses/say/map", json={"query": {**SAID, "target": {"start": 90, "end": 95}}}),
+            422,
+            "outside the text",
+        ),
         (client.post("/v1/senses/say/map", json={"zoom": 2}), 422, "zoom"),
     ]
     for response, status, words in cases:

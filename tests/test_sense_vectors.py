@@ -41,7 +41,11 @@ def test_propagation_prefers_the_synset_then_hypernyms(sense_vectors, tiny_disam
     siblings = [lem for synset in trained for lem in synset.lemmas() if lem.key() not in sense_vectors.own]
     assert siblings, "the tiny index has a synonym of a trained sense that is untrained itself"
     assert sense_vectors.vector(inventory.sense(siblings[0].key()))[1] == Source.SYNSET
-    untrained = [h for synset in trained for h in synset.hyponyms()
-                 if all(lem.key() not in sense_vectors.own for lem in h.lemmas())]
+    untrained = [
+        h
+        for synset in trained
+        for h in synset.hyponyms()
+        if all(lem.key() not in sense_vectors.own for lem in h.lemmas())
+    ]
     assert untrained, "the tiny index has an untrained hyponym of a trained synset"
     assert sense_vectors.vector(inventory.sense(untrained[0].lemmas()[0].key()))[1] == Source.HYPERNYM

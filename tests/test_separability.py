@@ -68,8 +68,11 @@ def test_separability_of_the_tiny_index(tiny_disambiguator):
     row = separability(tiny_disambiguator.folder, "tiny")
     assert row.groups >= 2 and row.vectors >= 20
     assert 0 <= row.loo_accuracy <= 1 and -1 <= row.silhouette <= 1
-    qualifying = [g for g in tiny_disambiguator.folder.groups.values()
-                  if sense_labels(tiny_disambiguator.folder.vector_keys[g.first_id : g.first_id + g.count])]
+    qualifying = [
+        g
+        for g in tiny_disambiguator.folder.groups.values()
+        if sense_labels(tiny_disambiguator.folder.vector_keys[g.first_id : g.first_id + g.count])
+    ]
     assert row.groups == len(qualifying)
 
 
@@ -79,8 +82,12 @@ def _row(name: str, loo: float, silhouette: float) -> Separability:
 
 def test_f1_beside_each_view_and_the_correlations():
     rows = [_row("v1", 0.5, 0.1), _row("v2", 0.7, 0.05), _row("v3", 0.9, 0.2)]
-    results = [Result(f"v{i}", ds, Score(correct, 100, 100), {"k": k})
-               for i, correct in ((1, 50), (2, 60), (3, 70)) for ds in ("semeval2007", "ALL") for k in (1, 5)]
+    results = [
+        Result(f"v{i}", ds, Score(correct, 100, 100), {"k": k})
+        for i, correct in ((1, 50), (2, 60), (3, 70))
+        for ds in ("semeval2007", "ALL")
+        for k in (1, 5)
+    ]
     results.append(Result("v1", "semeval2007", Score(55, 100, 100), {"k": 10}))
     attach_f1(rows, results)
     assert rows[0].f1 == {"SE07": 55.0} and rows[0].setting == {"k": 10}  # no ALL row at k=10
@@ -96,17 +103,41 @@ def test_bench_separability_over_layer_views(tiny_index, tmp_path, monkeypatch, 
     layered = layered_copy(tiny_index, tmp_path / "layered")
     fake_backend_ignoring_layers(monkeypatch)
     out = tmp_path / "sep.json"
-    assert main(["bench", "--index", str(layered), "--index", str(tiny_index), "--layers", "0;1;0,1",
-                 "--datasets", "semeval2007", "--separability", "--json", str(out),
-                 "--plot", str(tmp_path / "sep.png")]) == 0
+    assert (
+        main(
+            [
+                "bench",
+                "--index",
+                str(layered),
+                "--index",
+                str(tiny_index),
+                "--layers",
+                "0;1;0,1",
+                "--datasets",
+                "semeval2007",
+                "--separability",
+                "--json",
+                str(out),
+                "--plot",
+                str(tmp_path / "sep.png"),
+            ]
+        )
+        == 0
+    )
     report = json.loads(out.read_text())["separability"]
     assert [(r["system"], r["layers"]) for r in report["rows"]] == [
-        ("layered[layers=0]", "0"), ("layered[layers=1]", "1"), ("layered[layers=0,1]", "0,1"), ("tiny", None)]
+        ("layered[layers=0]", "0"),
+        ("layered[layers=1]", "1"),
+        ("layered[layers=0,1]", "0,1"),
+        ("tiny", None),
+    ]
     assert all(r["f1"]["SE07"] > 0 and r["groups"] > 0 for r in report["rows"])
     whole, summed = report["rows"][3], report["rows"][2]  # layers 0 and 1 summed is not the concatenation
     assert whole["groups"] == summed["groups"] and whole["loo_accuracy"] != summed["loo_accuracy"]
-    assert report["correlation"]["views"] == 4 and set(report["correlation"]["spearman"]) == {"loo_accuracy",
-                                                                                               "silhouette"}
+    assert report["correlation"]["views"] == 4 and set(report["correlation"]["spearman"]) == {
+        "loo_accuracy",
+        "silhouette",
+    }
     assert (tmp_path / "sep_separability.png").read_bytes()[:4] == b"\x89PNG"
     printed = capsys.readouterr().out
     assert "Sense separability" in printed and "Spearman correlation with SE07 F1 across 4 views" in printed

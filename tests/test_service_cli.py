@@ -42,11 +42,14 @@ def test_serve_answers_over_http(tiny_index):
     process, base = serving(_wsd("serve", "--index", str(tiny_index), "--threads", "1"))
     port = int(base.rsplit(":", 1)[1])
     try:
-        answer = httpx.post(f"{base}/v1/disambiguate", json={"text": SENTENCE, "target": {"start": 14, "end": 18}},
-                            timeout=30).json()
+        answer = httpx.post(
+            f"{base}/v1/disambiguate", json={"text": SENTENCE, "target": {"start": 14, "end": 18}}, timeout=30
+        ).json()
         assert answer["target"]["token"] == "bank" and answer["sense"]["key"].startswith("bank%1:")
         assert "/static/app.js" in httpx.get(f"{base}/", timeout=10).text
-        bad = httpx.post(f"{base}/v1/disambiguate", content=b"{", headers={"content-type": "application/json"})
+        bad = httpx.post(
+            f"{base}/v1/disambiguate", content=b"{", headers={"content-type": "application/json"}
+        )
         assert bad.status_code == 400 and "not valid JSON" in bad.json()["detail"]
     finally:
         process.terminate()
@@ -56,8 +59,13 @@ def test_serve_answers_over_http(tiny_index):
 
 
 def test_serve_refuses_a_corrupted_index(corrupted_index):
-    result = subprocess.run(_wsd("serve", "--index", str(corrupted_index), "--port", str(free_port())),
-                            check=False, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        _wsd("serve", "--index", str(corrupted_index), "--port", str(free_port())),
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -125,21 +133,29 @@ def test_query_prints_sense_and_marked_neighbors(tiny_index, capsys):
 
 
 def test_query_json(tiny_index, capsys):
-    assert main(["query", SENTENCE, "--word", "Bank", "--index", str(tiny_index), "--json", "--pos", "NOUN"]) == 0
+    assert (
+        main(["query", SENTENCE, "--word", "Bank", "--index", str(tiny_index), "--json", "--pos", "NOUN"])
+        == 0
+    )
     answer = json.loads(capsys.readouterr().out)
     assert answer["target"] == {"index": 4, "token": "bank", "span": [14, 18]} and answer["pos"] == "NOUN"
 
 
-@pytest.mark.parametrize(("sentence", "word", "lemma", "pos"), [
-    ("She runs a small bakery downtown.", "runs", "run", "VERB"),
-    ("The hunter shot the deer at dawn.", "shot", "shoot", "VERB"),
-    ("The key opened the old wooden door.", "key", "key", "NOUN"),
-])
+@pytest.mark.parametrize(
+    ("sentence", "word", "lemma", "pos"),
+    [
+        ("She runs a small bakery downtown.", "runs", "run", "VERB"),
+        ("The hunter shot the deer at dawn.", "shot", "shoot", "VERB"),
+        ("The key opened the old wooden door.", "key", "key", "NOUN"),
+    ],
+)
 def test_query_takes_lemma_and_pos_from_the_sentence(tiny_index, capsys, sentence, word, lemma, pos):
     assert main(["query", sentence, "--word", word, "--index", str(tiny_index), "--json"]) == 0
     answer = json.loads(capsys.readouterr().out)
     assert (answer["target"]["token"], answer["lemma"], answer["pos"]) == (word, lemma, pos)
-    assert main(["query", sentence, "--word", word, "--index", str(tiny_index), "--json", "--pos", "ADJ"]) == 0
+    assert (
+        main(["query", sentence, "--word", word, "--index", str(tiny_index), "--json", "--pos", "ADJ"]) == 0
+    )
     assert json.loads(capsys.readouterr().out)["pos"] == "ADJ"  # an explicit POS wins
 
 
@@ -148,12 +164,15 @@ def test_query_unknown_word_has_no_sense(tiny_index, capsys):
     assert "sense       none: WordNet has no sense for 'zqxvbn'" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--word", "banks"], "'banks' is not a word of the sentence"),
-    (["--word", "bank", "--occurrence", "2"], "occurs 1 time(s)"),
-    (["--word", "bank", "--k", "0"], "k: Input should be greater than or equal to 1"),
-    (["--word", "bank", "--index", "does/not/exist"], "no such index folder"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--word", "banks"], "'banks' is not a word of the sentence"),
+        (["--word", "bank", "--occurrence", "2"], "occurs 1 time(s)"),
+        (["--word", "bank", "--k", "0"], "k: Input should be greater than or equal to 1"),
+        (["--word", "bank", "--index", "does/not/exist"], "no such index folder"),
+    ],
+)
 def test_query_errors_are_one_line(tiny_index, capsys, args, message):
     argv = ["query", SENTENCE, "--index", str(tiny_index), *args]
     assert main(argv) == 2
@@ -167,19 +186,22 @@ def test_query_default_index_is_relative_to_the_current_directory(tmp_path, monk
     assert "indexes/bert-minilm: no such index folder" in capsys.readouterr().err
 
 
-
 def test_serve_refuses_a_bad_backend_option(small_corpus, tmp_path, no_uvicorn, capsys):
     from index_builder.backends import create_backend
     from index_builder.build import BuildSettings, build_index
 
-    folder = build_index(create_backend("fake"), BuildSettings(*small_corpus, out=tmp_path / "fake"), progress=False)
+    folder = build_index(
+        create_backend("fake"), BuildSettings(*small_corpus, out=tmp_path / "fake"), progress=False
+    )
     assert main(["serve", "--index", str(folder), "--batch-size", "0"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("wsd: error: refusing to start: fake: batch_size") and not no_uvicorn
 
 
 def test_serve_batching_flags(tiny_index, no_uvicorn):
-    assert main(["serve", "--index", str(tiny_index), "--batch-max-items", "4", "--batch-wait-ms", "0.5"]) == 0
+    assert (
+        main(["serve", "--index", str(tiny_index), "--batch-max-items", "4", "--batch-wait-ms", "0.5"]) == 0
+    )
     ((app, _),) = no_uvicorn
     assert (app.state.batcher.settings.max_items, app.state.batcher.settings.wait_ms) == (4, 0.5)
 
@@ -196,15 +218,19 @@ def test_serve_with_workers(tiny_index):
 
     process, base = serving(_wsd("serve", "--index", str(tiny_index), "--threads", "1", "--workers", "2"))
     try:
-        workers = [p for p in psutil.Process(process.pid).children()
-                   if "spawn_main" in " ".join(p.cmdline())]
+        workers = [p for p in psutil.Process(process.pid).children() if "spawn_main" in " ".join(p.cmdline())]
         assert len(workers) == 2
         for _ in range(4):
-            answer = httpx.post(f"{base}/v1/disambiguate", json={"text": SENTENCE, "target": {"start": 14, "end": 18}},
-                                timeout=30).json()
+            answer = httpx.post(
+                f"{base}/v1/disambiguate",
+                json={"text": SENTENCE, "target": {"start": 14, "end": 18}},
+                timeout=30,
+            ).json()
             assert answer["target"]["token"] == "bank"
         vectors = str((tiny_index / "vectors.faiss").resolve())
-        assert all(any(m.path == vectors for m in worker.memory_maps()) for worker in workers)  # mapped, not copied
+        assert all(
+            any(m.path == vectors for m in worker.memory_maps()) for worker in workers
+        )  # mapped, not copied
     finally:
         process.terminate()
         _, stderr = process.communicate(timeout=60)
@@ -212,18 +238,26 @@ def test_serve_with_workers(tiny_index):
     assert "Traceback" not in stderr
 
 
-@pytest.mark.parametrize(("edit", "message"), [
-    (lambda m: m.pop("files"), "manifest has no field 'files'"),
-    (lambda m: m.update(files={}), "manifest has no field 'files.vectors.faiss'"),
-    (lambda m: m["files"].pop("metadata.sqlite"), "manifest has no field 'files.metadata.sqlite'"),
-])
-def test_serve_refuses_a_manifest_that_would_skip_a_check(tiny_index, tmp_path, no_uvicorn, capsys, edit, message):
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda m: m.pop("files"), "manifest has no field 'files'"),
+        (lambda m: m.update(files={}), "manifest has no field 'files.vectors.faiss'"),
+        (lambda m: m["files"].pop("metadata.sqlite"), "manifest has no field 'files.metadata.sqlite'"),
+    ],
+)
+def test_serve_refuses_a_manifest_that_would_skip_a_check(
+    tiny_index, tmp_path, no_uvicorn, capsys, edit, message
+):
     copy = tmp_path / "edited"
     shutil.copytree(tiny_index, copy)
     manifest = json.loads((copy / "manifest.json").read_text())
     edit(manifest)
     (copy / "manifest.json").write_text(json.dumps(manifest))
-    for command in (["serve", "--index", str(copy)], ["query", SENTENCE, "--word", "bank", "--index", str(copy)]):
+    for command in (
+        ["serve", "--index", str(copy)],
+        ["query", SENTENCE, "--word", "bank", "--index", str(copy)],
+    ):
         assert main(command) == 2
         err = capsys.readouterr().err
         assert err.startswith("wsd: error:") and message in err and len(err.strip().splitlines()) == 1

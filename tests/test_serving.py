@@ -31,7 +31,8 @@ def test_sigterm_finishes_the_request_in_flight_and_exits_zero(marked_index):
     answers: list[httpx.Response] = []
     body = {"text": f"The {SLOW} bank closed.", "target": {"index": 2}}
     slow = threading.Thread(
-        target=lambda: answers.append(httpx.post(f"{base}/v1/disambiguate", json=body, timeout=60)))
+        target=lambda: answers.append(httpx.post(f"{base}/v1/disambiguate", json=body, timeout=60))
+    )
     try:
         slow.start()
         time.sleep(SLOW_SECONDS / 3)  # the request is in the forward pass

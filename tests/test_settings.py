@@ -12,11 +12,19 @@ from wsd_service.settings import MAX_K, Backoff, Mode, Settings, SettingsError, 
 def test_settings_out_of_range_are_refused(bad: dict) -> None:
     with pytest.raises(SettingsError) as caught:
         Settings(**bad)
-    assert isinstance(caught.value, WsdError) and "choose from" in str(caught.value) or "k must" in str(caught.value)
+    assert (
+        isinstance(caught.value, WsdError)
+        and "choose from" in str(caught.value)
+        or "k must" in str(caught.value)
+    )
 
 
 def test_plain_strings_become_enum_members() -> None:
     settings = Settings(vote="paper", mode="centroid", backoff="none")
-    assert settings.vote is VoteRule.PAPER and settings.mode is Mode.CENTROID and settings.backoff is Backoff.NONE
+    assert (
+        settings.vote is VoteRule.PAPER
+        and settings.mode is Mode.CENTROID
+        and settings.backoff is Backoff.NONE
+    )
     assert settings == Settings(vote=VoteRule.PAPER, mode=Mode.CENTROID, backoff=Backoff.NONE)
     assert f"{settings.vote}" == "paper"  # labels and JSON rows keep the plain value

@@ -40,8 +40,16 @@ MORE = [
     ("The plant grows quickly.", "grows", "grow", "VERB"),
     ("Farmers plant corn in May.", "plant", "plant", "VERB"),
     ("They plant trees in the park.", "trees", "tree", "NOUN"),
-    pytest.param("Workers plant trees in spring.", "plant", "plant", "VERB", marks=pytest.mark.xfail(
-        strict=True, reason="en_core_web_sm reads 'Workers plant' (and 'The workers plant') as a compound noun")),
+    pytest.param(
+        "Workers plant trees in spring.",
+        "plant",
+        "plant",
+        "VERB",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="en_core_web_sm reads 'Workers plant' (and 'The workers plant') as a compound noun",
+        ),
+    ),
     ("She drives a fast car.", "fast", "fast", "ADJ"),
     ("They fast on Fridays.", "fast", "fast", "VERB"),
     ("He runs fast.", "fast", "fast", "ADV"),
@@ -82,7 +90,9 @@ def test_lemma_and_pos_in_context(text, word, lemma, pos):
 
 def test_same_form_different_pos_in_one_sentence():
     assert (word_in("They saw a saw in the shed.", "saw").lemma, word_in("They saw a saw.", "saw").pos) == (
-        "see", "VERB")
+        "see",
+        "VERB",
+    )
     assert word_in("They saw a saw in the shed.", "saw", 1).pos == "NOUN"
     # a modal gets no POS (its WordNet senses, a tin can, never fit); the container is a noun
     assert word_in("Can you open the can?", "Can").pos is None
@@ -172,8 +182,16 @@ def test_predicted_lemma_pos_for_benchmarks():
     ]
 
 
-BAD_TEXTS = ["", "   \n\t ", "!!! ??? ... ---", "😀😀 🎉", "Hello 世界 مرحبا Привет", "a" * 5000, "\x00\x01\x7f",
-             "ab" * 2500 + " " + "é" * 3000]
+BAD_TEXTS = [
+    "",
+    "   \n\t ",
+    "!!! ??? ... ---",
+    "😀😀 🎉",
+    "Hello 世界 مرحبا Привет",
+    "a" * 5000,
+    "\x00\x01\x7f",
+    "ab" * 2500 + " " + "é" * 3000,
+]
 
 
 @pytest.mark.parametrize("text", BAD_TEXTS, ids=range(len(BAD_TEXTS)))

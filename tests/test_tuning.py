@@ -19,8 +19,24 @@ def tuned_index(tiny_index: Path, tmp_path: Path) -> tuple[Path, list[dict]]:
     folder = tmp_path / "tuned"
     shutil.copytree(tiny_index, folder)
     out = tmp_path / "grid.json"
-    args = ["bench", "--index", str(folder), "--datasets", "semeval2007", "--k", "1,3,7", "--vote", "majority",
-            "--mode", "knn,sense", "--prior", "0,1", "--tune", "--json", str(out)]
+    args = [
+        "bench",
+        "--index",
+        str(folder),
+        "--datasets",
+        "semeval2007",
+        "--k",
+        "1,3,7",
+        "--vote",
+        "majority",
+        "--mode",
+        "knn,sense",
+        "--prior",
+        "0,1",
+        "--tune",
+        "--json",
+        str(out),
+    ]
     assert main(args) == 0
     return folder, json.loads(out.read_text())["results"]
 
@@ -32,7 +48,8 @@ def test_tune_writes_the_best_development_setting(tuned_index):
     tuned = IndexFolder(folder).tuned
     assert tuned["chosen_by"]["F1"] == best and tuned["chosen_by"]["dataset"] == "semeval2007"
     assert {k: v for k, v in tuned["settings"].items() if k in first_best["setting"]} == {
-        k: v for k, v in first_best["setting"].items()}
+        k: v for k, v in first_best["setting"].items()
+    }
     assert "tuned.json" in verify(folder)["files"]
 
 

@@ -14,8 +14,16 @@ from urllib.parse import urlparse
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 pytestmark = pytest.mark.slow
 
@@ -23,7 +31,9 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
-        reason = "needs Debian's chromium at /usr/bin/chromium (apt-get install chromium; `make test` installs it)"
+        reason = (
+            "needs Debian's chromium at /usr/bin/chromium (apt-get install chromium; `make test` installs it)"
+        )
         if os.environ.get("CI"):
             pytest.fail(f"CI must run the browser test: {reason}")
         pytest.skip(reason)
@@ -112,7 +122,9 @@ def test_sense_map_shows_every_training_vector_and_the_query(page, tmp_path):
 
     points = page.locator("#sense-map circle.map-point")
     legend = page.locator("#map-legend li")
-    trained = sum(int(row) for row in page.locator("#candidates tbody td.num:nth-child(4)").all_text_contents())
+    trained = sum(
+        int(row) for row in page.locator("#candidates tbody td.num:nth-child(4)").all_text_contents()
+    )
     assert points.count() <= trained and legend.count() >= 2
     assert f"{points.count()} of " in page.text_content("#map-note")
     assert page.locator("#sense-map .map-centroid").count() == legend.count()
@@ -120,7 +132,9 @@ def test_sense_map_shows_every_training_vector_and_the_query(page, tmp_path):
     assert all(text.strip() for text in page.locator("#map-legend .gloss-cell").all_text_contents())
     chosen = page.text_content("#sense-key")  # the candidate table and the map color a sense alike
     row_colour = page.locator("#candidates tbody tr.chosen .dot").evaluate("d => d.style.background")
-    assert row_colour in page.locator("#map-legend .dot").evaluate_all("ds => ds.map(d => d.style.background)")
+    assert row_colour in page.locator("#map-legend .dot").evaluate_all(
+        "ds => ds.map(d => d.style.background)"
+    )
     assert chosen
 
     points.first.hover(force=True)  # force: points may overlap; the topmost one answers

@@ -12,7 +12,12 @@ from index_builder.wordnet_tags import WordTag, compound, resolve_word, spelling
     [
         ("runs", "VBZ", "run", ("run", "VERB", True)),
         ("hoped", "VBD", "hop", ("hope", "VERB", True)),  # the tagger's lemma is wrong; tag counts decide
-        ("founded", "VBN", "find", ("found", "VERB", True)),  # morphology of the word before the tagger's lemma
+        (
+            "founded",
+            "VBN",
+            "find",
+            ("found", "VERB", True),
+        ),  # morphology of the word before the tagger's lemma
         ("geese", "NNS", "geese", ("goose", "NOUN", True)),
         ("better", "JJR", "well", ("better", "ADJ", True)),  # WordNet lists the comparative itself
         ("larger", "JJR", "large", ("larger", "ADJ", True)),
@@ -53,8 +58,13 @@ def test_wordnet_lemma_unknown_is_none():
         (["take", "place"], ["took", "place"], ["_"], "VERB", ("take_place", "VERB", True)),
         (["ice", "cream"], ["ice", "creams"], ["_"], "NOUN", ("ice_cream", "NOUN", True)),
         (["new", "york"], ["new", "york"], ["_"], "NOUN", ("new_york", "NOUN", True)),
-        (["mother", "-", "in", "-", "law"], ["mother", "-", "in", "-", "law"], ["", "", "", ""], "NOUN",
-         ("mother-in-law", "NOUN", True)),
+        (
+            ["mother", "-", "in", "-", "law"],
+            ["mother", "-", "in", "-", "law"],
+            ["", "", "", ""],
+            "NOUN",
+            ("mother-in-law", "NOUN", True),
+        ),
         (["of", "course"], ["of", "course"], ["_"], "NOUN", ("of_course", "ADV", True)),  # WordNet: only ADV
         (["red", "dog"], ["red", "dogs"], ["_"], "NOUN", ("red_dog", "NOUN", False)),
     ],

@@ -107,7 +107,9 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     if args.format == "xml" and args.out is None:
         raise WsdError("--format xml needs --out X: it writes X.data.xml and X.gold.key.txt")
     text = read_input(args.file)
-    (disambiguator,) = load_indexes([args.index], overrides_from(args), options=backend_options(args)).values()
+    (disambiguator,) = load_indexes(
+        [args.index], overrides_from(args), options=backend_options(args)
+    ).values()
     annotated = annotate_text(
         disambiguator, text, disambiguator.settings, explain=False, batch_sentences=args.batch_sentences
     )

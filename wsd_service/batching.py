@@ -70,8 +70,12 @@ class MicroBatcher(Generic[T, R]):
     The batching thread starts with the first item and again after `close`, so the batcher works with or
     without an application lifespan."""
 
-    def __init__(self, run: Callable[[Sequence[T]], Sequence[R]], settings: BatchSettings | None = None,
-                 name: str = "wsd-batcher") -> None:
+    def __init__(
+        self,
+        run: Callable[[Sequence[T]], Sequence[R]],
+        settings: BatchSettings | None = None,
+        name: str = "wsd-batcher",
+    ) -> None:
         self._run = run
         self.settings = settings or BatchSettings()
         self.stats = BatchStats()
@@ -204,8 +208,12 @@ class MicroBatcher(Generic[T, R]):
             if len(batch) == 1:
                 batch[0].future.set_exception(err)
                 return
-            log.warning("a batch of %d failed (%s: %s); answering its items one by one", len(batch),
-                        type(err).__name__, err)
+            log.warning(
+                "a batch of %d failed (%s: %s); answering its items one by one",
+                len(batch),
+                type(err).__name__,
+                err,
+            )
             self.stats.retried += 1
             for queued in batch:
                 self._answer_alone(queued)

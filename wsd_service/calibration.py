@@ -53,8 +53,11 @@ def isotonic(confidences: Sequence[float], correct: Sequence[bool]) -> tuple[lis
         blocks.append(_Block(total, weight, 1))
         while len(blocks) > 1 and blocks[-2].mean > blocks[-1].mean:
             last = blocks.pop()
-            blocks[-1] = _Block(blocks[-1].total + last.total, blocks[-1].weight + last.weight,
-                                blocks[-1].values + last.values)
+            blocks[-1] = _Block(
+                blocks[-1].total + last.total,
+                blocks[-1].weight + last.weight,
+                blocks[-1].values + last.values,
+            )
     fitted = np.repeat([b.mean for b in blocks], [b.values for b in blocks])
     return values.tolist(), fitted.tolist()
 
@@ -73,8 +76,14 @@ class Calibration:
     kind: str = "isotonic"
 
     @classmethod
-    def fit(cls, index: str, settings: Settings, confidences: Sequence[float], correct: Sequence[bool],
-            fitted_on: str) -> Calibration:
+    def fit(
+        cls,
+        index: str,
+        settings: Settings,
+        confidences: Sequence[float],
+        correct: Sequence[bool],
+        fitted_on: str,
+    ) -> Calibration:
         x, y = isotonic(confidences, correct)
         chosen = {name: getattr(settings, name) for name in FITTED_SETTINGS}
         return cls(index, json.loads(json.dumps(chosen)), tuple(x), tuple(y), fitted_on, len(confidences))
@@ -104,12 +113,21 @@ def load_calibration(path: Path) -> Calibration:
     except (OSError, ValueError) as err:
         raise CalibrationError(f"{path}: cannot read a calibration ({err})") from err
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise CalibrationError(f"{path}: not a calibration file (want \"format\": \"{FORMAT}\"); write one with "
-                               "wsd bench --index DIR --calibration OUT")
+        raise CalibrationError(
+            f'{path}: not a calibration file (want "format": "{FORMAT}"); write one with '
+            "wsd bench --index DIR --calibration OUT"
+        )
     try:
         x, y = tuple(float(v) for v in data["x"]), tuple(float(v) for v in data["y"])
-        calibration = Calibration(str(data["index"]), dict(data["settings"]), x, y, str(data["fitted_on"]),
-                                  int(data["answers"]), str(data.get("kind", "isotonic")))
+        calibration = Calibration(
+            str(data["index"]),
+            dict(data["settings"]),
+            x,
+            y,
+            str(data["fitted_on"]),
+            int(data["answers"]),
+            str(data.get("kind", "isotonic")),
+        )
     except (KeyError, TypeError, ValueError) as err:
         raise CalibrationError(f"{path}: calibration field missing or malformed ({err})") from err
     if not x or len(x) != len(y) or list(x) != sorted(x) or list(y) != sorted(y):
@@ -123,6 +141,7 @@ def attach_calibrations(disambiguators: Mapping[str, Disambiguator], paths: Sequ
         calibration = load_calibration(path)
         if calibration.index not in disambiguators:
             loaded = ", ".join(repr(name) for name in disambiguators)
-            raise CalibrationError(f"{path}: fitted for index {calibration.index!r}, which is not loaded "
-                                   f"(loaded: {loaded})")
+            raise CalibrationError(
+                f"{path}: fitted for index {calibration.index!r}, which is not loaded (loaded: {loaded})"
+            )
         disambiguators[calibration.index].calibration = calibration

@@ -25,6 +25,7 @@ from wsd_service.settings import Backoff, ConfidenceKind, Method, Mode, Settings
 
 log = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True)
 class Query:
     tokens: tuple[str, ...]
@@ -75,7 +76,9 @@ class Answer:
     vector: np.ndarray | None = field(default=None, repr=False)  # the query's own vector (not serialised)
 
 
-def vote(keys: Sequence[tuple[str, ...]], sims: Sequence[float], rule: VoteRule, k_prime: int) -> dict[str, float]:
+def vote(
+    keys: Sequence[tuple[str, ...]], sims: Sequence[float], rule: VoteRule, k_prime: int
+) -> dict[str, float]:
     """Votes per sense of the ranked neighbors: `majority` counts the top k, `weighted` sums their
     similarities, `paper` counts the top k' (k' = min(k, size of the rarest candidate sense))."""
     take = k_prime if rule == VoteRule.PAPER else len(keys)
@@ -135,8 +138,13 @@ def margin(scores: dict[str, float], chosen: str, mode: Mode) -> float:
 class Disambiguator:
     """kNN / centroid sense decisions over one index folder, with explanations."""
 
-    def __init__(self, folder: IndexFolder, backend: EmbeddingBackend | None = None,
-                 inventory: SenseInventory | None = None, settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        folder: IndexFolder,
+        backend: EmbeddingBackend | None = None,
+        inventory: SenseInventory | None = None,
+        settings: Settings | None = None,
+    ) -> None:
         self.folder = folder
         self.backend = backend
         self.inventory = inventory or SenseInventory()
@@ -209,8 +217,14 @@ class Disambiguator:
         found.sort(key=lambda pair: (-pair[0], pair[1]))
         return [i for _, i in found[:k]], [s for s, _ in found[:k]]
 
-    def decide(self, vector: np.ndarray, lemma: str, pos: str | None, settings: Settings | None = None,
-               explain: bool = True) -> Answer:
+    def decide(
+        self,
+        vector: np.ndarray,
+        lemma: str,
+        pos: str | None,
+        settings: Settings | None = None,
+        explain: bool = True,
+    ) -> Answer:
         """The sense of one embedded target; `explain=False` skips the neighbor texts (benchmark)."""
         s = settings or self.settings
         groups = self.groups_for(lemma, pos, s.pos_filter) if pos else []  # no POS: a function word
@@ -235,7 +249,9 @@ class Disambiguator:
             answer.votes = vote(keys, sims, s.vote, max(answer.k_used, 1))
         scores = with_prior(answer.votes, counts, s.prior)
         chosen = winner(scores, keys, sims)
-        answer.method = {Mode.KNN: Method.KNN, Mode.CENTROID: Method.CENTROID, Mode.SENSE: Method.SENSE}[s.mode]
+        answer.method = {Mode.KNN: Method.KNN, Mode.CENTROID: Method.CENTROID, Mode.SENSE: Method.SENSE}[
+            s.mode
+        ]
         answer.confidence, answer.confidence_kind = self._confidence(scores, chosen, s)
         answer.margin = margin(scores, chosen, s.mode)
         answer.sense = self.inventory.sense(chosen)
@@ -286,8 +302,10 @@ class Disambiguator:
     def _no_sense(self, lemma: str, pos: str | None) -> str:
         known = self.inventory.known_pos(lemma) if lemma.strip() else []
         if pos is None and known:
-            return (f"{lemma!r} is not a content word in this sentence (the tagger reads it as a function "
-                    f"word); give pos ({', '.join(known)}) to disambiguate it anyway")
+            return (
+                f"{lemma!r} is not a content word in this sentence (the tagger reads it as a function "
+                f"word); give pos ({', '.join(known)}) to disambiguate it anyway"
+            )
         return f"WordNet has no sense for {lemma!r}" + (f" as {pos}" if pos else "")
 
     def candidates(self, lemma: str, pos: str | None, groups: list[Group]) -> list[Candidate]:
@@ -305,16 +323,24 @@ class Disambiguator:
         out = []
         for record, sim in zip(records, sims):
             sense = self.inventory.sense(record.keys[0])
-            out.append(Neighbor(
-                sense_key=record.keys[0], synset=sense.synset if sense else None, gloss=sense.gloss if sense else None,
-                similarity=round(float(sim), 4), sentence=texts.get(record.sentence_id, ""), span=record.span,
-                sentence_id=record.sentence_id, instance_id=record.instance_id,
-                source=source_of(record.instance_id),
-            ))
+            out.append(
+                Neighbor(
+                    sense_key=record.keys[0],
+                    synset=sense.synset if sense else None,
+                    gloss=sense.gloss if sense else None,
+                    similarity=round(float(sim), 4),
+                    sentence=texts.get(record.sentence_id, ""),
+                    span=record.span,
+                    sentence_id=record.sentence_id,
+                    instance_id=record.instance_id,
+                    source=source_of(record.instance_id),
+                )
+            )
         return out
 
-    def disambiguate(self, queries: Sequence[Query], settings: Settings | None = None,
-                     explain: bool = True) -> list[Answer]:
+    def disambiguate(
+        self, queries: Sequence[Query], settings: Settings | None = None, explain: bool = True
+    ) -> list[Answer]:
         """Embed the queries together and decide each one (with explanations unless `explain` is False)."""
         resolved = [self.resolve(q) for q in queries]
         vectors = self.embed(resolved)

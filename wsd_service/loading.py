@@ -20,8 +20,11 @@ RUNTIME_OPTIONS = ("threads", "batch_size")  # backend options that apply when s
 
 def build_missing_index(folder: Path, options: dict[str, Any]) -> None:
     """Build the default bert index over the shipped SemCor into `folder` (progress bar on stderr)."""
-    print(f"wsd: {folder} does not exist; building it from SemCor with the default bert backend "
-          "(once; a killed build resumes)", file=sys.stderr)
+    print(
+        f"wsd: {folder} does not exist; building it from SemCor with the default bert backend "
+        "(once; a killed build resumes)",
+        file=sys.stderr,
+    )
     build_index(create_backend("bert", **options), BuildSettings(*semcor_paths(), out=folder), progress=True)
 
 
@@ -32,8 +35,12 @@ def index_settings(folder: IndexFolder, overrides: dict[str, Any]) -> Settings:
     return Settings(**{**tuned, **overrides})
 
 
-def load_indexes(folders: list[Path], overrides: dict[str, Any] | None = None, build_missing: bool = False,
-                 options: dict[str, Any] | None = None) -> dict[str, Disambiguator]:
+def load_indexes(
+    folders: list[Path],
+    overrides: dict[str, Any] | None = None,
+    build_missing: bool = False,
+    options: dict[str, Any] | None = None,
+) -> dict[str, Disambiguator]:
     """Verified indexes by name, each with its own backend (shared between identical specs) and its own
     settings (tuned, else defaults; `overrides` win).
 
@@ -46,15 +53,19 @@ def load_indexes(folders: list[Path], overrides: dict[str, Any] | None = None, b
         if build_missing and not folder.exists():
             build_missing_index(folder, options)
         if not folder.exists():
-            raise IndexFolderError(f"{folder}: no such index folder; build it with `make serve`, `wsd serve "
-                                   f"--build-missing` or `index-builder build --backend bert --out {folder}`")
+            raise IndexFolderError(
+                f"{folder}: no such index folder; build it with `make serve`, `wsd serve "
+                f"--build-missing` or `index-builder build --backend bert --out {folder}`"
+            )
         try:
             index = IndexFolder(folder)
         except (RuntimeError, sqlite3.Error) as err:  # unreadable despite matching checksums
             raise IndexFolderError(f"{folder}: cannot open the index ({err})") from err
         if index.name in loaded:
-            raise IndexFolderError(f"two indexes are named {index.name!r} ({loaded[index.name].folder.path} and "
-                                   f"{folder}); rebuild one with index-builder build --name")
+            raise IndexFolderError(
+                f"two indexes are named {index.name!r} ({loaded[index.name].folder.path} and "
+                f"{folder}); rebuild one with index-builder build --name"
+            )
         spec = {**index.backend_spec, **runtime}
         key = json.dumps(spec, sort_keys=True)
         if key not in backends:

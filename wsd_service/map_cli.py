@@ -38,8 +38,12 @@ def draw_maps(panels: list[list[Panel]], path: Path, title: str) -> None:
     legend_columns = 2 if ncols > 1 else 1
     legend_rows = -(-(min(len(colours), MAX_LEGEND + 1) + 1) // legend_columns)
     legend_inches = 0.3 + 0.17 * legend_rows
-    fig, axes = plt.subplots(len(panels), ncols, squeeze=False,
-                             figsize=(max(4.2 * ncols, 7.0), 4.2 * len(panels) + 0.5 + legend_inches))
+    fig, axes = plt.subplots(
+        len(panels),
+        ncols,
+        squeeze=False,
+        figsize=(max(4.2 * ncols, 7.0), 4.2 * len(panels) + 0.5 + legend_inches),
+    )
     for r, row in enumerate(panels):
         for c in range(ncols):
             ax = axes[r][c]
@@ -48,10 +52,14 @@ def draw_maps(panels: list[list[Panel]], path: Path, title: str) -> None:
                 ax.axis("off")
                 continue
             _panel(ax, row[c], colours)
-    handles = [plt.Line2D([], [], marker="o", linestyle="", color=colour, label=label)
-               for label, colour in _legend(panels, colours)]
+    handles = [
+        plt.Line2D([], [], marker="o", linestyle="", color=colour, label=label)
+        for label, colour in _legend(panels, colours)
+    ]
     if any(panel.map.query is not None for row in panels for panel in row):
-        handles.append(plt.Line2D([], [], marker="*", linestyle="", color="black", markersize=12, label="the query"))
+        handles.append(
+            plt.Line2D([], [], marker="*", linestyle="", color="black", markersize=12, label="the query")
+        )
     fig.legend(handles=handles, loc="lower center", ncol=legend_columns, fontsize=7, frameon=False)
     fig.suptitle(title, fontsize=11)
     fig.tight_layout(rect=(0, legend_inches / fig.get_figheight(), 1, 0.97))
@@ -71,8 +79,10 @@ def _sense_colours(panels: list[list[Panel]]) -> dict[str, str]:
                 totals[entry.key] = max(totals.get(entry.key, 0), entry.count)
     ranked = sorted(totals, key=lambda key: (-totals[key], key))
     palette = matplotlib.colormaps["tab10" if len(ranked) <= 10 else "tab20"].colors
-    return {key: matplotlib.colors.to_hex(palette[i]) if i < MAX_LEGEND else "#bbbbbb"
-            for i, key in enumerate(ranked)}
+    return {
+        key: matplotlib.colors.to_hex(palette[i]) if i < MAX_LEGEND else "#bbbbbb"
+        for i, key in enumerate(ranked)
+    }
 
 
 def _legend(panels: list[list[Panel]], colours: dict[str, str]) -> list[tuple[str, str]]:
@@ -86,14 +96,34 @@ def _legend(panels: list[list[Panel]], colours: dict[str, str]) -> list[tuple[st
 
 def _panel(ax, panel: Panel, colours: dict[str, str]) -> None:
     points = panel.map.points
-    ax.scatter([p.x for p in points], [p.y for p in points], s=9, alpha=0.7, linewidths=0,
-               c=[colours[p.sense_key] for p in points])
+    ax.scatter(
+        [p.x for p in points],
+        [p.y for p in points],
+        s=9,
+        alpha=0.7,
+        linewidths=0,
+        c=[colours[p.sense_key] for p in points],
+    )
     for centroid in panel.map.centroids:
-        ax.scatter([centroid.x], [centroid.y], s=130, facecolors="none", linewidths=2,
-                   edgecolors=colours[centroid.sense_key])
+        ax.scatter(
+            [centroid.x],
+            [centroid.y],
+            s=130,
+            facecolors="none",
+            linewidths=2,
+            edgecolors=colours[centroid.sense_key],
+        )
     if panel.map.query is not None:
-        ax.scatter([panel.map.query[0]], [panel.map.query[1]], marker="*", s=220, c="black",
-                   edgecolors="white", linewidths=0.8, zorder=5)
+        ax.scatter(
+            [panel.map.query[0]],
+            [panel.map.query[1]],
+            marker="*",
+            s=220,
+            c="black",
+            edgecolors="white",
+            linewidths=0.8,
+            zorder=5,
+        )
     dropped = sum(panel.map.dropped.values())
     note = f"{len(points)} of {panel.map.total} vectors" if dropped else f"{len(points)} vectors"
     ax.set_title(f"{panel.title}\n{note}", fontsize=9)
@@ -101,7 +131,9 @@ def _panel(ax, panel: Panel, colours: dict[str, str]) -> None:
     ax.set_aspect("equal")
 
 
-def _views(index, specs: list[str] | None) -> list[tuple[str | None, Callable[[np.ndarray], np.ndarray] | None]]:
+def _views(
+    index, specs: list[str] | None
+) -> list[tuple[str | None, Callable[[np.ndarray], np.ndarray] | None]]:
     """The layer views of an index built with --combine concat; any other index is drawn once."""
     from wsd_service.bench.runner import layer_views
 
@@ -145,21 +177,42 @@ def cmd_map(args: argparse.Namespace) -> int:
 
 def add_map_parser(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
-        "map", help="draw the sense maps of one lemma across indexes and layers (PNG)",
+        "map",
+        help="draw the sense maps of one lemma across indexes and layers (PNG)",
         description="Every training vector of one lemma and POS in 2D, colored by sense, one panel per index "
         "and layer view, side by side. Example: wsd map bank --index indexes/bert-minilm --index "
-        "indexes/flair-news-fast --png bank.png")
+        "indexes/flair-news-fast --png bank.png",
+    )
     parser.add_argument("lemma", help="the lemma, e.g. bank")
-    parser.add_argument("--index", action="append", type=Path, required=True, metavar="DIR",
-                        help="index folder (repeatable: one row of panels each)")
+    parser.add_argument(
+        "--index",
+        action="append",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="index folder (repeatable: one row of panels each)",
+    )
     parser.add_argument("--pos", choices=CONTENT_POS, help="POS (default: the lemma's POS with most vectors)")
-    parser.add_argument("--layers", type=lambda t: t.split(";"), metavar="SPEC;SPEC",
-                        help="layer views of indexes built with --combine concat, e.g. '6;3,4,5,6' (one panel "
-                        "each); other indexes get one panel")
-    parser.add_argument("--method", type=MapMethod, choices=list(MapMethod), default=MapMethod.PCA,
-                        help="pca (default) or tsne (needs scikit-learn; slow for large groups)")
-    parser.add_argument("--cap", type=int, default=DEFAULT_CAP,
-                        help=f"vectors per sense at most, subsampled with a fixed seed (default {DEFAULT_CAP})")
+    parser.add_argument(
+        "--layers",
+        type=lambda t: t.split(";"),
+        metavar="SPEC;SPEC",
+        help="layer views of indexes built with --combine concat, e.g. '6;3,4,5,6' (one panel "
+        "each); other indexes get one panel",
+    )
+    parser.add_argument(
+        "--method",
+        type=MapMethod,
+        choices=list(MapMethod),
+        default=MapMethod.PCA,
+        help="pca (default) or tsne (needs scikit-learn; slow for large groups)",
+    )
+    parser.add_argument(
+        "--cap",
+        type=int,
+        default=DEFAULT_CAP,
+        help=f"vectors per sense at most, subsampled with a fixed seed (default {DEFAULT_CAP})",
+    )
     parser.add_argument("--sentence", help="a sentence whose --word is placed in every map as a star")
     parser.add_argument("--word", help="the word of --sentence to place")
     parser.add_argument("--png", type=Path, required=True, metavar="PATH", help="the picture to write")

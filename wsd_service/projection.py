@@ -103,8 +103,9 @@ def pca_2d(rows: np.ndarray) -> np.ndarray:
     return to_unit_box((np.asarray(rows, np.float64) - fitted.mean) @ fitted.axes.T)
 
 
-def project(disambiguator: Disambiguator, answer: Answer, query_vector: np.ndarray,
-            pos_filter: bool) -> dict[str, list]:
+def project(
+    disambiguator: Disambiguator, answer: Answer, query_vector: np.ndarray, pos_filter: bool
+) -> dict[str, list]:
     """{"query": [x, y], "neighbors": [[x, y], ...]} in the order of `answer.neighbors`."""
     groups = disambiguator.groups_for(answer.lemma, answer.pos, pos_filter)
     ids = disambiguator.folder.ids_of_instances((n.instance_id for n in answer.neighbors), groups)

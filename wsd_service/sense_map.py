@@ -139,15 +139,20 @@ def layout(vectors: np.ndarray, method: MapMethod, query: np.ndarray | None = No
 
 def _tsne(rows: np.ndarray, seed: int) -> np.ndarray:
     if not tsne_available():
-        raise SenseMapError("method tsne needs scikit-learn, which is not installed here; use method pca "
-                            "(or pip install scikit-learn)")
+        raise SenseMapError(
+            "method tsne needs scikit-learn, which is not installed here; use method pca "
+            "(or pip install scikit-learn)"
+        )
     if len(rows) < MIN_TSNE_POINTS:
-        raise SenseMapError(f"t-SNE needs at least {MIN_TSNE_POINTS} points and this map has {len(rows)}; "
-                            "use method pca")
+        raise SenseMapError(
+            f"t-SNE needs at least {MIN_TSNE_POINTS} points and this map has {len(rows)}; use method pca"
+        )
     from sklearn.manifold import TSNE
 
     perplexity = min(30.0, (len(rows) - 1) / 3)
-    tsne = TSNE(n_components=2, perplexity=perplexity, init="pca", metric="cosine", random_state=seed, n_jobs=1)
+    tsne = TSNE(
+        n_components=2, perplexity=perplexity, init="pca", metric="cosine", random_state=seed, n_jobs=1
+    )
     return tsne.fit_transform(np.asarray(rows, np.float64))
 
 
@@ -171,16 +176,26 @@ def map_lemma(disambiguator: Disambiguator, word: str, pos: str | None) -> tuple
         find_group(disambiguator, name, pos)
         return name, None
     except NoTrainingVectors:
-        base = disambiguator.inventory.lemmatise(word, pos) if pos else next(
-            (b for p in CONTENT_POS if (b := disambiguator.inventory.lemmatise(word, p))), None)
+        base = (
+            disambiguator.inventory.lemmatise(word, pos)
+            if pos
+            else next((b for p in CONTENT_POS if (b := disambiguator.inventory.lemmatise(word, p))), None)
+        )
         if base == name or base not in disambiguator.folder.groups_by_lemma:
             return name, None  # the map itself says why there is none
         return base, f"{word!r} has no training vectors; showing its base form {base!r}"
 
 
-def sense_map(disambiguator: Disambiguator, lemma: str, pos: str | None = None,
-              method: MapMethod = MapMethod.PCA, cap: int = DEFAULT_CAP, query: np.ndarray | None = None,
-              transform: Callable[[np.ndarray], np.ndarray] | None = None, seed: int = 0) -> SenseMap:
+def sense_map(
+    disambiguator: Disambiguator,
+    lemma: str,
+    pos: str | None = None,
+    method: MapMethod = MapMethod.PCA,
+    cap: int = DEFAULT_CAP,
+    query: np.ndarray | None = None,
+    transform: Callable[[np.ndarray], np.ndarray] | None = None,
+    seed: int = 0,
+) -> SenseMap:
     """The map of one group. `query` is a normalised vector of the index's space; `transform` maps stored
     vectors (and the query) into a view, e.g. one layer of a concatenated index."""
     if not 1 <= cap <= MAX_CAP:
@@ -195,27 +210,48 @@ def sense_map(disambiguator: Disambiguator, lemma: str, pos: str | None = None,
         query = None if query is None else normalise_rows(transform(query[None, :]))[0]
     placed = layout(vectors, MapMethod(method), query, seed)
     shown = [labels[r] for r in rows]
-    result = SenseMap(group.lemma, group.pos, disambiguator.name, MapMethod(method), cap, group.count,
-                      points=_points(disambiguator, rows + group.first_id, shown, placed.points),
-                      dropped=dropped, explained=placed.explained)
+    result = SenseMap(
+        group.lemma,
+        group.pos,
+        disambiguator.name,
+        MapMethod(method),
+        cap,
+        group.count,
+        points=_points(disambiguator, rows + group.first_id, shown, placed.points),
+        dropped=dropped,
+        explained=placed.explained,
+    )
     if placed.query is not None:
         result.query = (round(float(placed.query[0]), 4), round(float(placed.query[1]), 4))
     counts, shown_labels = Counter(labels), np.array(shown)
     for key in sorted(counts, key=lambda k: (-counts[k], k)):
         sense = disambiguator.inventory.sense(key)
         mine = placed.points[shown_labels == key]
-        result.legend.append(LegendEntry(key, sense.synset if sense else None, sense.gloss if sense else None,
-                                         counts[key], len(mine)))
+        result.legend.append(
+            LegendEntry(
+                key, sense.synset if sense else None, sense.gloss if sense else None, counts[key], len(mine)
+            )
+        )
         if len(mine):
             result.centroids.append(MapCentroid(key, *(round(float(v), 4) for v in mine.mean(axis=0))))
     return result
 
 
-def _points(disambiguator: Disambiguator, ids: np.ndarray, labels: list[str], xy: np.ndarray) -> list[MapPoint]:
+def _points(
+    disambiguator: Disambiguator, ids: np.ndarray, labels: list[str], xy: np.ndarray
+) -> list[MapPoint]:
     records = disambiguator.folder.records(ids.tolist())
     texts = disambiguator.folder.sentences(list({r.sentence_id for r in records}))
     return [
-        MapPoint(x, y, label, r.instance_id, r.sentence_id, source_of(r.instance_id), texts.get(r.sentence_id, ""),
-                 r.span)
+        MapPoint(
+            x,
+            y,
+            label,
+            r.instance_id,
+            r.sentence_id,
+            source_of(r.instance_id),
+            texts.get(r.sentence_id, ""),
+            r.span,
+        )
         for r, label, (x, y) in zip(records, labels, np.round(xy, 4).tolist())
     ]

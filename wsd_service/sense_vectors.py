@@ -91,7 +91,9 @@ class SenseVectors:
         self._cache[sense.key] = result
         return result
 
-    def scores(self, senses: Sequence[Sense], query: np.ndarray) -> tuple[dict[str, float], dict[str, Source]]:
+    def scores(
+        self, senses: Sequence[Sense], query: np.ndarray
+    ) -> tuple[dict[str, float], dict[str, Source]]:
         """Cosine of the query with each sense's vector, and where each vector came from."""
         scores: dict[str, float] = {}
         sources: dict[str, Source] = {}

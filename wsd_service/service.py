@@ -80,8 +80,11 @@ class Service:
 
     def settings_for(self, name: str | None, options: DecisionOptions) -> Settings:
         """The index's settings with the request's overrides."""
-        overrides = {f: getattr(options, f) for f in ("k", "mode", "vote", "pos_filter", "prior")
-                     if getattr(options, f) is not None}  # the request fields named as Settings fields
+        overrides = {
+            f: getattr(options, f)
+            for f in ("k", "mode", "vote", "pos_filter", "prior")
+            if getattr(options, f) is not None
+        }  # the request fields named as Settings fields
         return replace(self.get(name).settings, **overrides)
 
     def warm_up(self) -> None:
@@ -91,18 +94,28 @@ class Service:
             for name, disambiguator in self.disambiguators.items():
                 disambiguator.ensure_backend().embed([["warm", "up"]])
                 _ = disambiguator.folder.vector_keys
-                log.info("index %s ready: %s, %d vectors", name, disambiguator.folder.path,
-                         disambiguator.folder.size)
+                log.info(
+                    "index %s ready: %s, %d vectors",
+                    name,
+                    disambiguator.folder.path,
+                    disambiguator.folder.size,
+                )
 
     def check_size(self, chars: int) -> None:
         if chars > self.limits.max_text_chars:
-            raise RequestError(413, f"text has {chars} characters; the limit is {self.limits.max_text_chars}: "
-                               "send a shorter text (one sentence is enough)")
+            raise RequestError(
+                413,
+                f"text has {chars} characters; the limit is {self.limits.max_text_chars}: "
+                "send a shorter text (one sentence is enough)",
+            )
 
     def check_items(self, count: int) -> None:
         if count > self.limits.max_batch_items:
-            raise RequestError(413, f"batch has {count} items; the limit is {self.limits.max_batch_items}: "
-                               "split it into smaller batches")
+            raise RequestError(
+                413,
+                f"batch has {count} items; the limit is {self.limits.max_batch_items}: "
+                "split it into smaller batches",
+            )
 
     # -- disambiguate ----------------------------------------------------------------------------
 
@@ -130,11 +143,14 @@ class Service:
     @staticmethod
     def _check_index(position: int, count: int) -> None:
         if not 0 <= position < count:
-            raise RequestError(422, f"target.index {position} is out of range: the sentence has {count} "
-                               f"tokens (0..{count - 1})")
+            raise RequestError(
+                422,
+                f"target.index {position} is out of range: the sentence has {count} tokens (0..{count - 1})",
+            )
 
-    def _text_target(self, request: DisambiguateRequest,
-                     tagged: list[TaggedToken]) -> tuple[int, list[TaggedToken]]:
+    def _text_target(
+        self, request: DisambiguateRequest, tagged: list[TaggedToken]
+    ) -> tuple[int, list[TaggedToken]]:
         """The target's token number among the text's tokens, and the tokens: a span over the words of a
         WordNet compound ("ice cream") makes them one token, a span over other words picks the first."""
         text, target = request.text or "", request.target
@@ -145,12 +161,18 @@ class Service:
             return target.index, tagged
         start, end = target.start or 0, target.end or 0
         if end > len(text):
-            raise RequestError(422, f"target span {start}..{end} is outside the text ({len(text)} characters); "
-                               "start and end count characters from 0, end exclusive")
+            raise RequestError(
+                422,
+                f"target span {start}..{end} is outside the text ({len(text)} characters); "
+                "start and end count characters from 0, end exclusive",
+            )
         covered = [i for i, t in enumerate(tagged) if t.start < end and start < t.end]
         if not covered:
-            raise RequestError(422, f"target span {start}..{end} covers no word of the text (only spaces); "
-                               "point it at the word's characters")
+            raise RequestError(
+                422,
+                f"target span {start}..{end} covers no word of the text (only spaces); "
+                "point it at the word's characters",
+            )
         first, last = covered[0], covered[-1]
         if first < last:
             unit = merge(tagged[first : last + 1], text[tagged[first].start : tagged[last].end])
@@ -181,7 +203,9 @@ class Service:
     def _payload(disambiguator: Disambiguator, p: Prepared, answer: Answer) -> AnswerOut:
         extra = {}
         if p.projection:
-            extra["projection"] = ProjectionOut(**project(disambiguator, answer, answer.vector, p.settings.pos_filter))
+            extra["projection"] = ProjectionOut(
+                **project(disambiguator, answer, answer.vector, p.settings.pos_filter)
+            )
         return AnswerOut.of(answer, p.index_name, target=p.target, tokens=list(p.query.tokens), **extra)
 
     # -- annotate --------------------------------------------------------------------------------
@@ -198,16 +222,24 @@ class Service:
             annotated = list(annotate_tagged(disambiguator, tagged, settings))
         tokens = [t for a in annotated for t in a.sentence.tokens]
         annotations = [
-            AnswerOut.of(answer, index_name, target=TargetOut(index=a.first + i, token=token.text,
-                                                              span=[token.start, token.end]))
+            AnswerOut.of(
+                answer,
+                index_name,
+                target=TargetOut(index=a.first + i, token=token.text, span=[token.start, token.end]),
+            )
             for a in annotated
             for i, (token, answer) in enumerate(zip(a.sentence.tokens, a.answers, strict=True))
             if answer is not None
         ]
         message = None if annotations else "no word of the text is one that WordNet has senses for"
-        return AnnotateOut(index=index_name, tokens=[t.text for t in tokens],
-                           spans=[[t.start, t.end] for t in tokens], annotations=annotations,
-                           sentences=[SentenceOut.of(a) for a in annotated], message=message)
+        return AnnotateOut(
+            index=index_name,
+            tokens=[t.text for t in tokens],
+            spans=[[t.start, t.end] for t in tokens],
+            annotations=annotations,
+            sentences=[SentenceOut.of(a) for a in annotated],
+            message=message,
+        )
 
     # -- inventory -------------------------------------------------------------------------------
 
@@ -224,8 +256,11 @@ class Service:
             if not inventory.senses(name, pos):
                 base, base_pos = resolve_in((lemma,), 0, None, pos)  # the word tagged on its own
                 if base != name and base_pos and inventory.senses(base, base_pos):
-                    message, name, pos = f"{lemma!r} is not a WordNet lemma; showing its base form {base!r}", \
-                        base, base_pos
+                    message, name, pos = (
+                        f"{lemma!r} is not a WordNet lemma; showing its base form {base!r}",
+                        base,
+                        base_pos,
+                    )
                 else:
                     message = f"WordNet has no sense for {lemma!r}" + (f" as {pos}" if pos else "")
             groups = disambiguator.groups_for(name, pos, pos_filter=True)

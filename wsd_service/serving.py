@@ -57,17 +57,32 @@ def add_serving_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags of how requests are served (processes, batching), for `wsd serve`."""
     batching = BatchSettings()
     group = parser.add_argument_group("serving")
-    group.add_argument("--workers", type=int, default=1,
-                       help="worker processes over the same index folders (default 1); the vectors are "
-                       "memory-mapped, so they are held once whatever N is")
-    group.add_argument("--graceful-timeout", type=float, default=30.0,
-                       help="on SIGTERM, how long the requests in flight may take to finish (default 30 s)")
-    group.add_argument("--batch-max-items", type=int, default=batching.max_items,
-                       help="most concurrent requests answered by one forward pass "
-                       f"(default {batching.max_items})")
-    group.add_argument("--batch-wait-ms", type=float, default=batching.wait_ms,
-                       help="longest wait for requests that have arrived but are still being read, before a "
-                       f"forward pass (default {batching.wait_ms}); a lone request never waits")
+    group.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes over the same index folders (default 1); the vectors are "
+        "memory-mapped, so they are held once whatever N is",
+    )
+    group.add_argument(
+        "--graceful-timeout",
+        type=float,
+        default=30.0,
+        help="on SIGTERM, how long the requests in flight may take to finish (default 30 s)",
+    )
+    group.add_argument(
+        "--batch-max-items",
+        type=int,
+        default=batching.max_items,
+        help=f"most concurrent requests answered by one forward pass (default {batching.max_items})",
+    )
+    group.add_argument(
+        "--batch-wait-ms",
+        type=float,
+        default=batching.wait_ms,
+        help="longest wait for requests that have arrived but are still being read, before a "
+        f"forward pass (default {batching.wait_ms}); a lone request never waits",
+    )
 
 
 def batch_settings(args: argparse.Namespace) -> BatchSettings:
@@ -85,21 +100,33 @@ def run_server(disambiguators: Mapping[str, Disambiguator], args: argparse.Names
     from index_builder.cli import backend_options
     from wsd_service.api.app import create_app
 
-    options: dict[str, Any] = {"host": args.host, "port": args.port,
-                               "log_level": "info" if args.verbose else "warning",
-                               "timeout_graceful_shutdown": args.graceful_timeout}
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "log_level": "info" if args.verbose else "warning",
+        "timeout_graceful_shutdown": args.graceful_timeout,
+    }
     if args.workers == 1:
         app = create_app(disambiguators, limits, warm=True, batching=batch_settings(args))
         with _exit_zero_on_stop():
             uvicorn.run(app, **options)
         return
     first = next(iter(disambiguators.values()))
-    plan = WorkerPlan(folders=[str(d.folder.path.resolve()) for d in disambiguators.values()],
-                      settings=asdict(first.settings), options=backend_options(args), limits=asdict(limits),
-                      batching=asdict(batch_settings(args)))
+    plan = WorkerPlan(
+        folders=[str(d.folder.path.resolve()) for d in disambiguators.values()],
+        settings=asdict(first.settings),
+        options=backend_options(args),
+        limits=asdict(limits),
+        batching=asdict(batch_settings(args)),
+    )
     os.environ[WORKER_ENV] = json.dumps(asdict(plan))
-    uvicorn.run(f"{__name__}:worker_app", factory=True, workers=args.workers,
-                timeout_worker_healthcheck=WORKER_HEALTHCHECK_S, **options)
+    uvicorn.run(
+        f"{__name__}:worker_app",
+        factory=True,
+        workers=args.workers,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
+        **options,
+    )
 
 
 @contextmanager
@@ -128,5 +155,6 @@ def worker_app() -> FastAPI:
     plan = WorkerPlan(**json.loads(os.environ[WORKER_ENV]))
     folders = [Path(folder) for folder in plan.folders]
     disambiguators = load_indexes(folders, Settings(**plan.settings), options=plan.options)
-    return create_app(disambiguators, Limits(**plan.limits), warm=True,
-                      batching=BatchSettings(**plan.batching))
+    return create_app(
+        disambiguators, Limits(**plan.limits), warm=True, batching=BatchSettings(**plan.batching)
+    )

@@ -86,7 +86,7 @@ def _load(model: str) -> tuple[PreTrainedTokenizerFast, PreTrainedModel]:
 
 
 def parse_layers(layers: str | Sequence[int]) -> list[int]:
-    """"-4,-3,-2,-1" (or a list of ints) -> [-4, -3, -2, -1]."""
+    """ "-4,-3,-2,-1" (or a list of ints) -> [-4, -3, -2, -1]."""
     try:
         parsed = [int(x) for x in layers.split(",")] if isinstance(layers, str) else [int(x) for x in layers]
     except ValueError as err:

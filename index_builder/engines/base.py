@@ -59,7 +59,13 @@ class Engine(ABC):
     name: ClassVar[str]  # recorded in the manifest under "build"
 
     @abstractmethod
-    def embed(self, backend: EmbeddingBackend, source: ShardSource, work: WorkFolder, batch_sentences: int,
-              advance: Callable[[int], None]) -> None:
+    def embed(
+        self,
+        backend: EmbeddingBackend,
+        source: ShardSource,
+        work: WorkFolder,
+        batch_sentences: int,
+        advance: Callable[[int], None],
+    ) -> None:
         """Embed every shard of `source` with `backend` (or a copy made from its spec) and save it in
         `work`, in any order; call `advance(sentences)` once per saved shard."""

@@ -28,8 +28,14 @@ def prefetched(iterator: Iterator[T]) -> Iterator[T]:
 class LocalEngine(Engine):
     name: ClassVar[str] = "local"
 
-    def embed(self, backend: EmbeddingBackend, source: ShardSource, work: WorkFolder, batch_sentences: int,
-              advance: Callable[[int], None]) -> None:
+    def embed(
+        self,
+        backend: EmbeddingBackend,
+        source: ShardSource,
+        work: WorkFolder,
+        batch_sentences: int,
+        advance: Callable[[int], None],
+    ) -> None:
         for plan, sentences in prefetched(source.read()):
             work.save(plan, *embed_shard(backend, sentences, batch_sentences))
             advance(len(sentences))

@@ -31,8 +31,9 @@ log = logging.getLogger(__name__)
 
 RAY_DATA_NOTE = "\nFailed to "  # how Ray Data starts the retry note it appends to a task's error message
 
-RAY_MISSING = ("--engine ray needs Ray Data, which is not installed: "
-               "pip install 'wsd-service[ray]' (ray[data]==2.60.0)")
+RAY_MISSING = (
+    "--engine ray needs Ray Data, which is not installed: pip install 'wsd-service[ray]' (ray[data]==2.60.0)"
+)
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,14 @@ class RayEngine(Engine):
         the read task (actors holding every CPU would starve the reader, and the build would hang)."""
         return max(os.cpu_count() or 1, self.workers * self.cpus_per_worker + 1)
 
-    def embed(self, backend: EmbeddingBackend, source: ShardSource, work: WorkFolder, batch_sentences: int,
-              advance: Callable[[int], None]) -> None:
+    def embed(
+        self,
+        backend: EmbeddingBackend,
+        source: ShardSource,
+        work: WorkFolder,
+        batch_sentences: int,
+        advance: Callable[[int], None],
+    ) -> None:
         import ray
 
         from index_builder.engines.ray_data import embedded_shards
@@ -78,8 +85,9 @@ class RayEngine(Engine):
         start = time.perf_counter()
         with ray_session(ray, self.address, self.local_cpus()):
             log.info("Ray is up after %.1f s", time.perf_counter() - start)
-            shards = embedded_shards(source, options, batch_sentences, self.workers, self.cpus_per_worker,
-                                     self.gpus_per_worker)
+            shards = embedded_shards(
+                source, options, batch_sentences, self.workers, self.cpus_per_worker, self.gpus_per_worker
+            )
             try:
                 for shard in shards:
                     plan = plans[shard.fingerprint]

@@ -52,10 +52,12 @@ class ShardDatasource(Datasource):
     def estimate_inmemory_data_size(self) -> int | None:
         return None
 
-    def get_read_tasks(self, parallelism: int, per_task_row_limit: int | None = None,
-                       data_context: Any = None) -> list[ReadTask]:
-        meta = BlockMetadata(num_rows=len(self.source.todo), size_bytes=None, input_files=None,
-                             exec_stats=None)
+    def get_read_tasks(
+        self, parallelism: int, per_task_row_limit: int | None = None, data_context: Any = None
+    ) -> list[ReadTask]:
+        meta = BlockMetadata(
+            num_rows=len(self.source.todo), size_bytes=None, input_files=None, exec_stats=None
+        )
         return [ReadTask(partial(_read_blocks, self.source), meta)]
 
 
@@ -91,8 +93,14 @@ def _data_context(**settings: Any) -> Iterator[None]:
             setattr(context, name, value)
 
 
-def embedded_shards(source: ShardSource, options: dict[str, Any], batch_sentences: int, workers: int,
-                    cpus_per_worker: float, gpus_per_worker: float) -> Iterator[EmbeddedShard]:
+def embedded_shards(
+    source: ShardSource,
+    options: dict[str, Any],
+    batch_sentences: int,
+    workers: int,
+    cpus_per_worker: float,
+    gpus_per_worker: float,
+) -> Iterator[EmbeddedShard]:
     """Every shard of `source`, embedded by `workers` actors, as each one finishes (in no set order).
 
     The read task runs on the driver's node, where the corpus files are, so a cluster needs no shared

@@ -21,8 +21,16 @@ from index_builder.paths import default_cache_dir, nltk_data_dir, semcor_paths
 
 SOURCES = ("semcor", "wordnet-examples", "wordnet-glosses")
 
-__all__ = ["SOURCES", "WORDNET_SOURCES", "EvidenceCounts", "EvidenceError", "evidence_corpus", "evidence_sentences",
-           "parse_sources", "source_of"]
+__all__ = [
+    "SOURCES",
+    "WORDNET_SOURCES",
+    "EvidenceCounts",
+    "EvidenceError",
+    "evidence_corpus",
+    "evidence_sentences",
+    "parse_sources",
+    "source_of",
+]
 
 
 class EvidenceError(WsdError):
@@ -30,12 +38,13 @@ class EvidenceError(WsdError):
 
 
 def parse_sources(text: str) -> tuple[str, ...]:
-    """"semcor,wordnet-glosses" -> ("semcor", "wordnet-glosses"), each known and named once."""
+    """ "semcor,wordnet-glosses" -> ("semcor", "wordnet-glosses"), each known and named once."""
     names = tuple(dict.fromkeys(name.strip() for name in text.split(",") if name.strip()))
     unknown = [name for name in names if name not in SOURCES]
     if unknown or not names:
-        raise EvidenceError(f"unknown evidence source(s) {', '.join(unknown) or repr(text)}; "
-                            f"choose from {', '.join(SOURCES)}")
+        raise EvidenceError(
+            f"unknown evidence source(s) {', '.join(unknown) or repr(text)}; choose from {', '.join(SOURCES)}"
+        )
     return names
 
 
@@ -78,8 +87,10 @@ def evidence_corpus(source: str, cache_dir: Path | None = None) -> tuple[Path, P
     (senses of ambiguous lemmas only: a lemma with one sense needs no vector), so the builder checks,
     shards and reuses it like any corpus."""
     if source not in WORDNET_SOURCES:
-        raise EvidenceError(f"unknown WordNet evidence source {source!r}; choose from {', '.join(WORDNET_SOURCES)}")
-    folder = (cache_dir or default_cache_dir() / "evidence")
+        raise EvidenceError(
+            f"unknown WordNet evidence source {source!r}; choose from {', '.join(WORDNET_SOURCES)}"
+        )
+    folder = cache_dir or default_cache_dir() / "evidence"
     stem = f"{source}-v{EVIDENCE_VERSION}-{sha256_file(nltk_data_dir() / 'corpora' / 'wordnet.zip')[:12]}"
     xml, keys = folder / f"{stem}.data.xml.gz", folder / f"{stem}.gold.key.txt.gz"
     if not (xml.is_file() and keys.is_file()):

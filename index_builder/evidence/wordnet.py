@@ -71,8 +71,14 @@ class _Matcher:
         for lemma in lemmas:
             target = [w.lower() for w in tokenise(lemma.name().replace("_", " "))]
             n = len(target)
-            start = next((s for s in range(len(words) - n + 1)
-                          if all(t in forms[s + i] for i, t in enumerate(target))), None)
+            start = next(
+                (
+                    s
+                    for s in range(len(words) - n + 1)
+                    if all(t in forms[s + i] for i, t in enumerate(target))
+                ),
+                None,
+            )
             if start is not None and n:
                 found.append(_Span(start, n, lemma))
         taken: set[int] = set()
@@ -166,9 +172,11 @@ def wordnet_examples(
 
 
 def gloss_sentence(lemma: Lemma) -> Sentence:
-    """"lemma - synonym, synonym - gloss", the lemma being the one target, at position 0."""
+    """ "lemma - synonym, synonym - gloss", the lemma being the one target, at position 0."""
     synset = lemma.synset()
-    synonyms = ", ".join(other.name().replace("_", " ") for other in senses(synset) if other.key() != lemma.key())
+    synonyms = ", ".join(
+        other.name().replace("_", " ") for other in senses(synset) if other.key() != lemma.key()
+    )
     rest = f"- {synonyms} - {synset.definition()}" if synonyms else f"- {synset.definition()}"
     sentence_id = f"{GLOSS_PREFIX}{lemma.key()}"
     tokens = (_target(lemma.name().replace("_", " "), lemma), *(_other(w) for w in tokenise(rest)))

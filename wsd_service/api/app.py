@@ -61,8 +61,12 @@ STATIC = Path(__file__).parent / "static"
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    reasons = {400: "the body is not valid JSON", 404: "unknown index", 413: "text or batch over the limit",
-               422: "invalid request (the message says which field and why)"}
+    reasons = {
+        400: "the body is not valid JSON",
+        404: "unknown index",
+        413: "text or batch over the limit",
+        422: "invalid request (the message says which field and why)",
+    }
     return {code: {"model": ErrorOut, "description": reasons[code]} for code in codes}
 
 
@@ -76,9 +80,13 @@ def _json(model: BaseModel) -> Response:
     return Response(model.model_dump_json(exclude_unset=True), media_type="application/json")
 
 
-def create_app(disambiguators: Mapping[str, Disambiguator], limits: Limits | None = None,
-               max_body_bytes: int | None = None, warm: bool = False,
-               batching: BatchSettings | None = None) -> FastAPI:
+def create_app(
+    disambiguators: Mapping[str, Disambiguator],
+    limits: Limits | None = None,
+    max_body_bytes: int | None = None,
+    warm: bool = False,
+    batching: BatchSettings | None = None,
+) -> FastAPI:
     """The API over loaded indexes (by name; the first is the default). `warm` loads the models when the
     server starts (/readyz says 503 until then); `batching` sets how concurrent requests are gathered."""
     limits = limits or Limits()
@@ -112,19 +120,34 @@ def _add_answer_routes(app: FastAPI, service: Service, batcher: MicroBatcher) ->
     """The endpoints that answer: disambiguate (one, batch), annotate, indexes, senses."""
     body_errors = _errors(400, 404, 413, 422)
 
-    @app.post("/v1/disambiguate", response_model=None, tags=["disambiguate"], responses={**_ok(AnswerOut), **body_errors},
-              summary="Disambiguate one word in its sentence")
+    @app.post(
+        "/v1/disambiguate",
+        response_model=None,
+        tags=["disambiguate"],
+        responses={**_ok(AnswerOut), **body_errors},
+        summary="Disambiguate one word in its sentence",
+    )
     async def disambiguate(request: DisambiguateRequest) -> Response:
         return _json(await batcher.answer(partial(service.prepare, request)))
 
-    @app.post("/v1/disambiguate/batch", response_model=None, tags=["disambiguate"], responses={**_ok(BatchOut), **body_errors},
-              summary="Disambiguate many words; the words of one index are embedded together")
+    @app.post(
+        "/v1/disambiguate/batch",
+        response_model=None,
+        tags=["disambiguate"],
+        responses={**_ok(BatchOut), **body_errors},
+        summary="Disambiguate many words; the words of one index are embedded together",
+    )
     def disambiguate_batch(request: BatchRequest) -> Response:
         service.check_items(len(request.items))
         return _json(BatchOut(results=service.disambiguate(request.items)))
 
-    @app.post("/v1/annotate", response_model=None, tags=["disambiguate"], responses={**_ok(AnnotateOut), **body_errors},
-              summary="Disambiguate every content word of a text")
+    @app.post(
+        "/v1/annotate",
+        response_model=None,
+        tags=["disambiguate"],
+        responses={**_ok(AnnotateOut), **body_errors},
+        summary="Disambiguate every content word of a text",
+    )
     def annotate(request: AnnotateRequest) -> Response:
         return _json(service.annotate(request))
 
@@ -132,11 +155,18 @@ def _add_answer_routes(app: FastAPI, service: Service, batcher: MicroBatcher) ->
     def indexes() -> dict[str, Any]:
         return service.indexes()
 
-    @app.get("/v1/senses/{lemma}", response_model=None, tags=["inventory"], responses={**_ok(SensesOut), **_errors(404, 422)},
-             summary="WordNet senses of a lemma with their training counts in an index")
+    @app.get(
+        "/v1/senses/{lemma}",
+        response_model=None,
+        tags=["inventory"],
+        responses={**_ok(SensesOut), **_errors(404, 422)},
+        summary="WordNet senses of a lemma with their training counts in an index",
+    )
     def senses(
-        lemma: str = PathParam(description="a lemma such as bank (an inflected form falls back to its base)",
-                               json_schema_extra={"pattern": r"\S"}),
+        lemma: str = PathParam(
+            description="a lemma such as bank (an inflected form falls back to its base)",
+            json_schema_extra={"pattern": r"\S"},
+        ),
         pos: Pos | None = QueryParam(None, description="only senses of this POS"),
         index: str | None = QueryParam(None, description="index name (default: the first loaded)"),
     ) -> Response:
@@ -159,7 +189,10 @@ def _mount_pages(app: FastAPI, local_docs: bool) -> None:
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} - docs",
-                                   swagger_js_url="/docs-assets/swagger-ui-bundle.js",
-                                   swagger_css_url="/docs-assets/swagger-ui.css",
-                                   swagger_favicon_url="/docs-assets/favicon-32x32.png")
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} - docs",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon-32x32.png",
+        )

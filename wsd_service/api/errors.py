@@ -41,8 +41,10 @@ class BodyLimit:
         self.max_bytes = max_bytes
 
     def message(self) -> str:
-        return f"the request body is too large (the limit is {self.max_bytes} bytes); send a shorter text or " \
-               "fewer batch items"
+        return (
+            f"the request body is too large (the limit is {self.max_bytes} bytes); send a shorter text or "
+            "fewer batch items"
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -53,8 +53,9 @@ class Readiness:
         return thread
 
 
-def lifespan(service: Service, batcher: MicroBatcher, readiness: Readiness,
-             warm: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+def lifespan(
+    service: Service, batcher: MicroBatcher, readiness: Readiness, warm: bool
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """Start the warm-up when the server starts (so /readyz can say 503 meanwhile); at shutdown, after the
     server has finished the requests in flight, let the batching thread answer what is queued and stop."""
 
@@ -71,15 +72,25 @@ def lifespan(service: Service, batcher: MicroBatcher, readiness: Readiness,
 def add_health_routes(app: FastAPI, service: Service, readiness: Readiness) -> None:
     names = list(service.disambiguators)
 
-    @app.get("/healthz", response_model=HealthOut, tags=["service"],
-             summary="Liveness: the process serves HTTP (indexes may still be warming up)")
+    @app.get(
+        "/healthz",
+        response_model=HealthOut,
+        tags=["service"],
+        summary="Liveness: the process serves HTTP (indexes may still be warming up)",
+    )
     async def healthz() -> dict[str, object]:
         return {"status": "ok", "indexes": names}
 
-    @app.get("/readyz", response_model=None, tags=["service"],
-             summary="Readiness: every index loaded and its model warm (503 until then)",
-             responses={200: {"model": ReadyOut, "description": "ready for traffic"},
-                        503: {"model": ReadyOut, "description": "still warming up, or the warm-up failed"}})
+    @app.get(
+        "/readyz",
+        response_model=None,
+        tags=["service"],
+        summary="Readiness: every index loaded and its model warm (503 until then)",
+        responses={
+            200: {"model": ReadyOut, "description": "ready for traffic"},
+            503: {"model": ReadyOut, "description": "still warming up, or the warm-up failed"},
+        },
+    )
     async def readyz() -> JSONResponse:
         if readiness.ready:
             return JSONResponse({"status": "ready", "indexes": names})

@@ -46,8 +46,9 @@ class SenseMapRequest(BaseModel):
     model_config = _REQUEST
     pos: Pos | None = Field(None, description="POS of the group (default: the lemma's POS with most vectors)")
     index: Text | None = Field(None, description="name of a loaded index (default: the first)")
-    method: MapMethod = Field(MapMethod.PCA, strict=False, description="pca, or tsne when scikit-learn is "
-                              "installed (fixed seed)")
+    method: MapMethod = Field(
+        MapMethod.PCA, strict=False, description="pca, or tsne when scikit-learn is installed (fixed seed)"
+    )
     cap: int = Field(DEFAULT_CAP, ge=1, le=MAX_CAP, description=CAP_DESCRIPTION)
     query: MapQuery | None = Field(None, description="a sentence whose target word is placed in the map")
 
@@ -96,17 +97,35 @@ def map_answer(service: Service, lemma: str, request: SenseMapRequest) -> SenseM
         except SenseMapError as err:
             raise RequestError(422, str(err)) from err
     query = None if drawn.query is None else QueryPointOut(x=drawn.query[0], y=drawn.query[1], target=target)
-    return SenseMapOut(lemma=drawn.lemma, pos=drawn.pos, index=drawn.index, method=drawn.method, cap=drawn.cap,
-                       total=drawn.total, shown=len(drawn.points), dropped=drawn.dropped, points=drawn.points,
-                       centroids=drawn.centroids, legend=drawn.legend, query=query, message=message,
-                       explained=list(drawn.explained) if drawn.explained else None)
+    return SenseMapOut(
+        lemma=drawn.lemma,
+        pos=drawn.pos,
+        index=drawn.index,
+        method=drawn.method,
+        cap=drawn.cap,
+        total=drawn.total,
+        shown=len(drawn.points),
+        dropped=drawn.dropped,
+        points=drawn.points,
+        centroids=drawn.centroids,
+        legend=drawn.legend,
+        query=query,
+        message=message,
+        explained=list(drawn.explained) if drawn.explained else None,
+    )
 
 
 def _as_disambiguation(request: SenseMapRequest, lemma: str) -> DisambiguateRequest:
     query = request.query
     try:
-        return DisambiguateRequest(text=query.text, tokens=query.tokens, target=query.target, lemma=lemma,
-                                   pos=request.pos, index=request.index)
+        return DisambiguateRequest(
+            text=query.text,
+            tokens=query.tokens,
+            target=query.target,
+            lemma=lemma,
+            pos=request.pos,
+            index=request.index,
+        )
     except ValidationError as err:
         raise RequestError(422, f"query: {describe_validation(err.errors())[1]}") from None
 
@@ -119,19 +138,32 @@ def add_sense_map_routes(app: FastAPI, service: Service, errors: Callable[..., d
         answer = map_answer(service, lemma, request)
         return Response(answer.model_dump_json(exclude_none=False), media_type="application/json")
 
-    @app.get("/v1/senses/{lemma}/map", response_model=None, tags=["inventory"], responses={**ok, **errors(404, 422)},
-             summary="Sense map: every training vector of a lemma in 2D, colored by sense")
+    @app.get(
+        "/v1/senses/{lemma}/map",
+        response_model=None,
+        tags=["inventory"],
+        responses={**ok, **errors(404, 422)},
+        summary="Sense map: every training vector of a lemma in 2D, colored by sense",
+    )
     def get_map(
         lemma: str = PathParam(description="a lemma such as bank"),
         pos: Pos | None = QueryParam(None, description="POS (default: the lemma's POS with most vectors)"),
         index: str | None = QueryParam(None, description="index name (default: the first loaded)"),
-        method: MapMethod = QueryParam(MapMethod.PCA, description="pca, or tsne when scikit-learn is installed"),
+        method: MapMethod = QueryParam(
+            MapMethod.PCA, description="pca, or tsne when scikit-learn is installed"
+        ),
         cap: int = QueryParam(DEFAULT_CAP, ge=1, le=MAX_CAP, description=CAP_DESCRIPTION),
     ) -> Response:
         return reply(lemma, SenseMapRequest(pos=pos, index=index, method=method, cap=cap))
 
-    @app.post("/v1/senses/{lemma}/map", response_model=None, tags=["inventory"],
-              responses={**ok, **errors(400, 404, 413, 422)},
-              summary="Sense map with a query sentence placed in it")
-    def post_map(request: SenseMapRequest, lemma: str = PathParam(description="a lemma such as bank")) -> Response:
+    @app.post(
+        "/v1/senses/{lemma}/map",
+        response_model=None,
+        tags=["inventory"],
+        responses={**ok, **errors(400, 404, 413, 422)},
+        summary="Sense map with a query sentence placed in it",
+    )
+    def post_map(
+        request: SenseMapRequest, lemma: str = PathParam(description="a lemma such as bank")
+    ) -> Response:
         return reply(lemma, request)

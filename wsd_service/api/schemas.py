@@ -41,7 +41,9 @@ def _valid_unicode(value: str) -> str:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as err:
-        raise ValueError("contains an invalid character (a lone UTF-16 surrogate); send valid Unicode") from err
+        raise ValueError(
+            "contains an invalid character (a lone UTF-16 surrogate); send valid Unicode"
+        ) from err
     return value
 
 
@@ -61,15 +63,34 @@ Words = Annotated[str, AfterValidator(_valid_unicode), WithJsonSchema(NON_BLANK)
 _REQUEST = ConfigDict(strict=True, extra="forbid")
 _RESPONSE = ConfigDict(extra="allow")
 
-_SPAN = {"type": "object", "title": "Span", "additionalProperties": False, "required": ["start", "end"],
-         "properties": {"start": {"type": "integer", "minimum": 0,
-                                  "description": "first character of the word in `text`"},
-                        "end": {"type": "integer", "minimum": 1,
-                                "description": "one past the last character of the word in `text`; "
-                                "greater than start, at most the text's length"}}}
-_TOKEN = {"type": "object", "title": "Token", "additionalProperties": False, "required": ["index"],
-          "properties": {"index": {"type": "integer", "minimum": 0,
-                                   "description": "token number, counted from 0; below the number of tokens"}}}
+_SPAN = {
+    "type": "object",
+    "title": "Span",
+    "additionalProperties": False,
+    "required": ["start", "end"],
+    "properties": {
+        "start": {"type": "integer", "minimum": 0, "description": "first character of the word in `text`"},
+        "end": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "one past the last character of the word in `text`; "
+            "greater than start, at most the text's length",
+        },
+    },
+}
+_TOKEN = {
+    "type": "object",
+    "title": "Token",
+    "additionalProperties": False,
+    "required": ["index"],
+    "properties": {
+        "index": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "token number, counted from 0; below the number of tokens",
+        }
+    },
+}
 
 
 def _span_or_token(schema: dict[str, Any]) -> None:
@@ -107,21 +128,36 @@ class DecisionOptions(BaseModel):
 
     model_config = _REQUEST
     k: NeighborCount | None = Field(None, description=f"neighbors that vote (1..{MAX_K})")
-    mode: Mode | None = Field(None, strict=False, description="knn: neighbors vote; centroid: nearest sense mean "
-                              "of the training vectors; sense: nearest sense vector among all WordNet senses")
-    prior: float | None = Field(None, ge=0, le=MAX_PRIOR,
-                                description="weight of the senses' training frequency added to their scores")
-    vote: VoteRule | None = Field(None, strict=False, description="paper (top k'), majority (top k), weighted (similarity sum)")
+    mode: Mode | None = Field(
+        None,
+        strict=False,
+        description="knn: neighbors vote; centroid: nearest sense mean "
+        "of the training vectors; sense: nearest sense vector among all WordNet senses",
+    )
+    prior: float | None = Field(
+        None, ge=0, le=MAX_PRIOR, description="weight of the senses' training frequency added to their scores"
+    )
+    vote: VoteRule | None = Field(
+        None, strict=False, description="paper (top k'), majority (top k), weighted (similarity sum)"
+    )
     pos_filter: bool | None = Field(None, description="compare only with training vectors of the same POS")
-    index: Text | None = Field(None, description="name of a loaded index (GET /v1/indexes); default: the first")
+    index: Text | None = Field(
+        None, description="name of a loaded index (GET /v1/indexes); default: the first"
+    )
 
 
 def _text_or_tokens(schema: dict[str, Any]) -> None:
     """Exactly one of text and tokens; with tokens, the target is a token number."""
     schema["oneOf"] = [
         {"required": ["text"], "properties": {"text": {"type": "string"}, "tokens": {"type": "null"}}},
-        {"required": ["tokens"], "properties": {"tokens": {"type": "array"}, "text": {"type": "null"},
-                                                "target": {"required": ["index"]}}},
+        {
+            "required": ["tokens"],
+            "properties": {
+                "tokens": {"type": "array"},
+                "text": {"type": "null"},
+                "target": {"required": ["index"]},
+            },
+        },
     ]
 
 
@@ -129,10 +165,16 @@ class DisambiguateRequest(DecisionOptions):
     """One word in its sentence: `text` + character span, or `tokens` + token number."""
 
     model_config = ConfigDict(strict=True, extra="forbid", json_schema_extra=_text_or_tokens)
-    text: Words | None = Field(None, description="raw sentence; it is tokenised by the service",
-                               examples=["He sat on the bank of the river."])
-    tokens: list[Words] | None = Field(None, json_schema_extra={"minItems": 1}, description="pre-tokenised "
-                                       "sentence (a token may hold spaces, e.g. a multi-word expression)")
+    text: Words | None = Field(
+        None,
+        description="raw sentence; it is tokenised by the service",
+        examples=["He sat on the bank of the river."],
+    )
+    tokens: list[Words] | None = Field(
+        None,
+        json_schema_extra={"minItems": 1},
+        description="pre-tokenised sentence (a token may hold spaces, e.g. a multi-word expression)",
+    )
     target: Target
     lemma: Words | None = Field(None, description="lemma of the target (default: derived from the word)")
     pos: Pos | None = Field(None, description="POS of the target (default: derived from the word)")
@@ -141,8 +183,10 @@ class DisambiguateRequest(DecisionOptions):
     @model_validator(mode="after")
     def _one_sentence(self) -> DisambiguateRequest:
         if (self.text is None) == (self.tokens is None):
-            raise ValueError("give either text (with target.start and target.end) or tokens "
-                             "(with target.index), not both and not neither")
+            raise ValueError(
+                "give either text (with target.start and target.end) or tokens "
+                "(with target.index), not both and not neither"
+            )
         if self.text is not None and not self.text.strip():
             raise ValueError("text is empty; send the sentence that holds the word")
         if self.tokens is not None:
@@ -160,8 +204,9 @@ class DisambiguateRequest(DecisionOptions):
 
 class BatchRequest(BaseModel):
     model_config = _REQUEST
-    items: list[DisambiguateRequest] = Field(description="requests answered together (one forward pass "
-                                             "per index)")
+    items: list[DisambiguateRequest] = Field(
+        description="requests answered together (one forward pass per index)"
+    )
 
 
 class AnnotateRequest(DecisionOptions):
@@ -199,13 +244,21 @@ class AnswerOut(BaseModel):
 
     model_config = _RESPONSE
     sense: Sense | None
-    confidence: float = Field(description="share of the vote won by the sense, or that share calibrated "
-                              "(see confidence_kind); centroid and sense modes: cosine similarity")
-    confidence_kind: ConfidenceKind = Field(ConfidenceKind.VOTE_SHARE, description="what confidence is: vote "
-                                            "share, calibrated (accuracy observed at that vote share on a "
-                                            "development set) or cosine")
-    margin: float = Field(0.0, description="the chosen sense's lead over the runner-up: difference of vote "
-                          "shares (knn) or of cosines (centroid, sense)")
+    confidence: float = Field(
+        description="share of the vote won by the sense, or that share calibrated "
+        "(see confidence_kind); centroid and sense modes: cosine similarity"
+    )
+    confidence_kind: ConfidenceKind = Field(
+        ConfidenceKind.VOTE_SHARE,
+        description="what confidence is: vote "
+        "share, calibrated (accuracy observed at that vote share on a "
+        "development set) or cosine",
+    )
+    margin: float = Field(
+        0.0,
+        description="the chosen sense's lead over the runner-up: difference of vote "
+        "shares (knn) or of cosines (centroid, sense)",
+    )
     method: Method
     lemma: str
     pos: str | None
@@ -213,8 +266,11 @@ class AnswerOut(BaseModel):
     votes: dict[str, float]
     candidates: list[Candidate] = Field(description="every sense of the lemma with its training vectors")
     k: int = Field(description="how many neighbors voted")
-    propagated: dict[str, str] = Field(default_factory=dict, description="sense mode: senses whose vector was "
-                                       "propagated (synset, hypernym or lexname) because they have no own vectors")
+    propagated: dict[str, str] = Field(
+        default_factory=dict,
+        description="sense mode: senses whose vector was "
+        "propagated (synset, hypernym or lexname) because they have no own vectors",
+    )
     index: str = Field(description="the index that answered")
     message: str | None
     target: TargetOut | None = None
@@ -226,10 +282,21 @@ class AnswerOut(BaseModel):
         """The response for a domain answer from the index served as `index`; `extra` sets target, tokens
         or projection."""
         return cls(
-            sense=answer.sense, confidence=round(answer.confidence, 4), confidence_kind=answer.confidence_kind,
-            margin=round(answer.margin, 4), method=answer.method, lemma=answer.lemma,
-            pos=answer.pos, neighbors=answer.neighbors, votes={k: round(v, 4) for k, v in answer.votes.items()},
-            candidates=answer.candidates, k=answer.k_used, propagated=answer.propagated, index=index, message=answer.message, **extra,
+            sense=answer.sense,
+            confidence=round(answer.confidence, 4),
+            confidence_kind=answer.confidence_kind,
+            margin=round(answer.margin, 4),
+            method=answer.method,
+            lemma=answer.lemma,
+            pos=answer.pos,
+            neighbors=answer.neighbors,
+            votes={k: round(v, 4) for k, v in answer.votes.items()},
+            candidates=answer.candidates,
+            k=answer.k_used,
+            propagated=answer.propagated,
+            index=index,
+            message=answer.message,
+            **extra,
         )
 
 
@@ -252,10 +319,20 @@ class TokenOut(BaseModel):
 
     @classmethod
     def of(cls, token: TaggedToken, index: int, answer: Answer | None) -> TokenOut:
-        decided = {} if answer is None else {"sense": answer.sense, "confidence": round(answer.confidence, 4),
-                                             "method": answer.method}
-        return cls(index=index, text=token.text, start=token.start, end=token.end, lemma=token.lemma,
-                   pos=token.pos, **decided)
+        decided = (
+            {}
+            if answer is None
+            else {"sense": answer.sense, "confidence": round(answer.confidence, 4), "method": answer.method}
+        )
+        return cls(
+            index=index,
+            text=token.text,
+            start=token.start,
+            end=token.end,
+            lemma=token.lemma,
+            pos=token.pos,
+            **decided,
+        )
 
 
 class SentenceOut(BaseModel):
@@ -270,8 +347,10 @@ class SentenceOut(BaseModel):
     @classmethod
     def of(cls, annotated: AnnotatedSentence) -> SentenceOut:
         sentence = annotated.sentence
-        tokens = [TokenOut.of(t, annotated.first + i, a)
-                  for i, (t, a) in enumerate(zip(sentence.tokens, annotated.answers, strict=True))]
+        tokens = [
+            TokenOut.of(t, annotated.first + i, a)
+            for i, (t, a) in enumerate(zip(sentence.tokens, annotated.answers, strict=True))
+        ]
         return cls(id=annotated.id, text=sentence.text, start=sentence.start, end=sentence.end, tokens=tokens)
 
 
@@ -280,8 +359,10 @@ class AnnotateOut(BaseModel):
     tokens: list[str] = Field(description="all tokens of the text, sentence after sentence")
     spans: list[list[int]] = Field(description="character span of each token")
     annotations: list[AnswerOut] = Field(description="one answer per content word, with its target")
-    sentences: list[SentenceOut] = Field(description="the text sentence by sentence, every token with its "
-                                         "lemma, POS and, for content words, sense")
+    sentences: list[SentenceOut] = Field(
+        description="the text sentence by sentence, every token with its "
+        "lemma, POS and, for content words, sense"
+    )
     message: str | None = Field(None, description="why nothing was disambiguated, when nothing was")
 
 

@@ -44,12 +44,16 @@ class Reliability:
 
     def as_json(self) -> dict[str, Any]:
         out = asdict(self)
-        out["bins"] = [{k: (None if isinstance(v, float) and np.isnan(v) else round(v, 4)) for k, v in b.items()}
-                       for b in out["bins"]]
+        out["bins"] = [
+            {k: (None if isinstance(v, float) and np.isnan(v) else round(v, 4)) for k, v in b.items()}
+            for b in out["bins"]
+        ]
         return {k: round(v, 4) if isinstance(v, float) else v for k, v in out.items()}
 
 
-def reliability(dataset: str, confidences: Sequence[float], correct: Sequence[bool], bins: int = BINS) -> Reliability:
+def reliability(
+    dataset: str, confidences: Sequence[float], correct: Sequence[bool], bins: int = BINS
+) -> Reliability:
     """Accuracy per equal-width confidence bin ([0, 0.1), ..., [0.9, 1.0]) and the ECE."""
     conf, right = np.asarray(confidences, np.float64), np.asarray(correct, np.float64)
     which = np.minimum((conf * bins).astype(int), bins - 1)
@@ -63,7 +67,9 @@ def reliability(dataset: str, confidences: Sequence[float], correct: Sequence[bo
         if n:
             ece += n / len(conf) * abs(accuracy - mean_conf)
         out.append(Bin(b / bins, (b + 1) / bins, n, mean_conf, accuracy))
-    return Reliability(dataset, len(conf), float(right.mean()) if len(conf) else float("nan"), ece, tuple(out))
+    return Reliability(
+        dataset, len(conf), float(right.mean()) if len(conf) else float("nan"), ece, tuple(out)
+    )
 
 
 @dataclass(frozen=True)
@@ -78,12 +84,17 @@ class VoteAnswers:
     def of(cls, predictions: dict[str, Prediction], evalset: EvalSet) -> VoteAnswers:
         gold = evalset.gold
         chosen = [(i, p) for i, p in predictions.items() if p.method == Method.KNN and p.key is not None]
-        return cls(tuple(i for i, _ in chosen), np.array([p.confidence for _, p in chosen]),
-                   np.array([p.key in gold[i] for i, p in chosen]))
+        return cls(
+            tuple(i for i, _ in chosen),
+            np.array([p.confidence for _, p in chosen]),
+            np.array([p.key in gold[i] for i, p in chosen]),
+        )
 
     def without(self, prefix: str) -> VoteAnswers:
         keep = np.array([not i.startswith(prefix) for i in self.ids], dtype=bool)
-        return VoteAnswers(tuple(i for i, k in zip(self.ids, keep) if k), self.confidences[keep], self.correct[keep])
+        return VoteAnswers(
+            tuple(i for i, k in zip(self.ids, keep) if k), self.confidences[keep], self.correct[keep]
+        )
 
 
 @dataclass
@@ -98,12 +109,20 @@ class CalibrationStudy:
         return next(r.ece for r in self.before if r.dataset == REPORT_ON) > BADLY_CALIBRATED
 
     def as_json(self) -> dict[str, Any]:
-        return {"system": self.system, "settings": self.calibration.settings, "fitted_on": FIT_ON,
-                "badly_calibrated": self.badly_calibrated, "threshold_ece": BADLY_CALIBRATED,
-                "before": [r.as_json() for r in self.before], "after": [r.as_json() for r in self.after]}
+        return {
+            "system": self.system,
+            "settings": self.calibration.settings,
+            "fitted_on": FIT_ON,
+            "badly_calibrated": self.badly_calibrated,
+            "threshold_ece": BADLY_CALIBRATED,
+            "before": [r.as_json() for r in self.before],
+            "after": [r.as_json() for r in self.after],
+        }
 
 
-def calibration_study(disambiguator: Disambiguator, settings: Settings, vectors: QueryVectors) -> CalibrationStudy:
+def calibration_study(
+    disambiguator: Disambiguator, settings: Settings, vectors: QueryVectors
+) -> CalibrationStudy:
     """Vote-share reliability on SE07, ALL and ALL without SE07; the isotonic map fitted on SE07; the
     reliability of the calibrated confidence on the same sets."""
     system = KnnSystem(disambiguator, settings, vectors)
@@ -122,13 +141,19 @@ def calibration_study(disambiguator: Disambiguator, settings: Settings, vectors:
 
 def format_study(study: CalibrationStudy) -> str:
     settings = ", ".join(f"{k}={v}" for k, v in study.calibration.settings.items())
-    lines = [f"Calibration of {study.system} ({settings}): expected calibration error of kNN answers, {BINS} bins"]
+    lines = [
+        f"Calibration of {study.system} ({settings}): expected calibration error of kNN answers, {BINS} bins"
+    ]
     for before, after in zip(study.before, study.after):
-        lines.append(f"  {before.dataset:18s} n={before.answers:5d} accuracy {before.accuracy:.3f}  "
-                     f"ECE vote share {before.ece:.3f} -> calibrated {after.ece:.3f}")
+        lines.append(
+            f"  {before.dataset:18s} n={before.answers:5d} accuracy {before.accuracy:.3f}  "
+            f"ECE vote share {before.ece:.3f} -> calibrated {after.ece:.3f}"
+        )
     verdict = "badly calibrated" if study.badly_calibrated else "well calibrated"
-    lines.append(f"  vote share on ALL is {verdict} (ECE threshold {BADLY_CALIBRATED}); the calibrated map is "
-                 f"fitted on {FIT_ON} only")
+    lines.append(
+        f"  vote share on ALL is {verdict} (ECE threshold {BADLY_CALIBRATED}); the calibrated map is "
+        f"fitted on {FIT_ON} only"
+    )
     return "\n".join(lines)
 
 
@@ -142,8 +167,11 @@ def plot_reliability(study: CalibrationStudy, path: Path) -> None:
 
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(5.5, 7), height_ratios=(3, 1))
     top.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfect calibration")
-    for rel, name in ((_on(study.before, REPORT_ON), "vote share"), (_on(study.after, REPORT_ON), "calibrated"),
-                      (_on(study.after, HELD_OUT), "calibrated, ALL without SE07")):
+    for rel, name in (
+        (_on(study.before, REPORT_ON), "vote share"),
+        (_on(study.after, REPORT_ON), "calibrated"),
+        (_on(study.after, HELD_OUT), "calibrated, ALL without SE07"),
+    ):
         points = [(b.confidence, b.accuracy) for b in rel.bins if b.answers]
         top.plot(*zip(*points), marker="o", label=f"{name} (ECE {rel.ece:.3f})")
     top.set_ylabel("accuracy in the bin")

@@ -64,8 +64,9 @@ def _knn_systems(args: argparse.Namespace, sources: list) -> list:
     from wsd_service.disambiguator import Disambiguator
 
     inventory = SenseInventory()
-    grid = list(itertools.product(args.k, args.vote, args.mode, [not args.no_pos_filter], args.backoff,
-                                  args.prior))
+    grid = list(
+        itertools.product(args.k, args.vote, args.mode, [not args.no_pos_filter], args.backoff, args.prior)
+    )
     systems = []
     indexes = [IndexFolder(folder) for folder in args.index or []]
     layered = {i.name for i in indexes if args.layers and i.backend_spec.get("combine") == "concat"}
@@ -76,20 +77,27 @@ def _knn_systems(args: argparse.Namespace, sources: list) -> list:
         vectors = QueryVectors(base)
         views = layer_views(index, args.layers) if index.name in layered else [(None, None)]
         for label, transform in views:
-            disambiguator = base if transform is None else Disambiguator(
-                index.derived(transform, f"{index.name}[layers={label}]"), base.backend, inventory)
+            disambiguator = (
+                base
+                if transform is None
+                else Disambiguator(
+                    index.derived(transform, f"{index.name}[layers={label}]"), base.backend, inventory
+                )
+            )
             seen = set()
             for k, vote_rule, mode, pos_filter, backoff, prior in grid:
                 if mode != Mode.KNN:  # k and the vote rule play no part in the centroid and sense decisions
                     k, vote_rule = Settings.k, Settings.vote
-                settings = Settings(k=k, vote=vote_rule, mode=mode, pos_filter=pos_filter, backoff=backoff,
-                                    prior=prior)
+                settings = Settings(
+                    k=k, vote=vote_rule, mode=mode, pos_filter=pos_filter, backoff=backoff, prior=prior
+                )
                 if settings in seen:
                     continue
                 seen.add(settings)
                 extra = {"layers": label} if label else {}
-                systems += [KnnSystem(disambiguator, settings, vectors, transform, extra, tags)
-                            for tags in sources]
+                systems += [
+                    KnnSystem(disambiguator, settings, vectors, transform, extra, tags) for tags in sources
+                ]
     return systems
 
 
@@ -161,9 +169,13 @@ def _studies(args: argparse.Namespace, knn: list, results: list) -> dict:
 def _add_output_arguments(bench: argparse.ArgumentParser) -> None:
     """Where the results go: JSON, plot, prediction files."""
     bench.add_argument("--json", type=Path, metavar="PATH", help="also write the results as JSON")
-    bench.add_argument("--plot", type=Path, metavar="PATH", help="also draw F1 per dataset and F1 against k (PNG)")
     bench.add_argument(
-        "--predictions", type=Path, metavar="DIR",
+        "--plot", type=Path, metavar="PATH", help="also draw F1 per dataset and F1 against k (PNG)"
+    )
+    bench.add_argument(
+        "--predictions",
+        type=Path,
+        metavar="DIR",
         help="also write every answer in the framework's key format, one file per system, setting and dataset",
     )
 
@@ -181,49 +193,88 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
     )
     bench.add_argument("--index", action="append", type=Path, metavar="DIR", help="index folder (repeatable)")
     bench.add_argument(
-        "--system", action="append", choices=BASELINES,
+        "--system",
+        action="append",
+        choices=BASELINES,
         help="baseline to score (repeatable): mfs = most frequent SemCor sense, wn1st = WordNet first sense "
         "(default without --index: both)",
     )
     bench.add_argument(
-        "--datasets", nargs="+", default=list(EVAL_DATASETS), choices=EVAL_DATASETS, metavar="SET",
+        "--datasets",
+        nargs="+",
+        default=list(EVAL_DATASETS),
+        choices=EVAL_DATASETS,
+        metavar="SET",
         help=f"evaluation sets (default: all of {' '.join(EVAL_DATASETS)})",
     )
     defaults = Settings()
-    bench.add_argument("--k", type=_comma_list(int), default=[defaults.k], help="neighbor counts, e.g. 1,3,5,10")
-    bench.add_argument("--vote", type=_comma_list(VoteRule), default=[defaults.vote],
-                       help="vote rules, comma-separated: paper (k' = min(k, rarest sense)), majority, weighted")
-    bench.add_argument("--mode", type=_comma_list(Mode), default=[defaults.mode],
-                       help="knn, centroid (nearest sense centroid) and/or sense (nearest sense vector, "
-                       "unseen senses propagated from synset, hypernyms or lexicographer file)")
-    bench.add_argument("--prior", type=_comma_list(float), default=[defaults.prior],
-                       help="weights of the senses' training frequency added to their scores, e.g. 0,0.5,1")
-    bench.add_argument("--backoff", type=_comma_list(Backoff), default=[defaults.backoff],
-                       help="for lemmas without training vectors: wn1st (WordNet first sense) and/or none "
-                       "(unanswered: the paper's protocol)")
+    bench.add_argument(
+        "--k", type=_comma_list(int), default=[defaults.k], help="neighbor counts, e.g. 1,3,5,10"
+    )
+    bench.add_argument(
+        "--vote",
+        type=_comma_list(VoteRule),
+        default=[defaults.vote],
+        help="vote rules, comma-separated: paper (k' = min(k, rarest sense)), majority, weighted",
+    )
+    bench.add_argument(
+        "--mode",
+        type=_comma_list(Mode),
+        default=[defaults.mode],
+        help="knn, centroid (nearest sense centroid) and/or sense (nearest sense vector, "
+        "unseen senses propagated from synset, hypernyms or lexicographer file)",
+    )
+    bench.add_argument(
+        "--prior",
+        type=_comma_list(float),
+        default=[defaults.prior],
+        help="weights of the senses' training frequency added to their scores, e.g. 0,0.5,1",
+    )
+    bench.add_argument(
+        "--backoff",
+        type=_comma_list(Backoff),
+        default=[defaults.backoff],
+        help="for lemmas without training vectors: wn1st (WordNet first sense) and/or none "
+        "(unanswered: the paper's protocol)",
+    )
     bench.add_argument("--no-pos-filter", action="store_true", help="search all POS of the lemma")
     bench.add_argument(
-        "--lemma-pos", type=LemmaPosSource, choices=list(LemmaPosSource), default=LemmaPosSource.GOLD,
+        "--lemma-pos",
+        type=LemmaPosSource,
+        choices=list(LemmaPosSource),
+        default=LemmaPosSource.GOLD,
         help="gold: the evaluation sets' lemma and POS (the framework's protocol, default); predicted: also "
         "score every system given only the sentence's words, lemma and POS from the service's spaCy "
-        "preprocessing, and report the tagging accuracy and F1 both ways side by side")
-    bench.add_argument("--layers", type=lambda t: t.split(";"), metavar="SPEC;SPEC",
-                       help="layer sweep over indexes built with --combine concat (others are scored whole): "
-                       "semicolon-separated views, each comma-separated layers summed, e.g. '6;5;4;3,4,5,6'")
-    bench.add_argument("--separability", action="store_true",
-                       help="also measure sense separability per index and layer view: leave-one-out kNN "
-                       "accuracy and silhouette within (lemma, POS) groups with >= 2 senses of >= 5 vectors, "
-                       "beside the F1 of the same view, and their correlation across views")
-    bench.add_argument("--calibration", type=Path, metavar="DIR",
-                       help="also study the calibration of the vote share (reliability diagram, ECE) on ALL at "
-                       "each index's first kNN setting of the grid, fit an isotonic map on semeval2007 and "
-                       "write DIR/INDEX.calibration.json (for wsd serve --calibration) and "
-                       "DIR/INDEX.reliability.png")
-    bench.add_argument("--tune", action="store_true",
-                       help="write each --index's best setting on semeval2007 into its folder (tuned.json); "
-                       "wsd serve and wsd query then use it unless a flag or request says otherwise")
+        "preprocessing, and report the tagging accuracy and F1 both ways side by side",
+    )
+    bench.add_argument(
+        "--layers",
+        type=lambda t: t.split(";"),
+        metavar="SPEC;SPEC",
+        help="layer sweep over indexes built with --combine concat (others are scored whole): "
+        "semicolon-separated views, each comma-separated layers summed, e.g. '6;5;4;3,4,5,6'",
+    )
+    bench.add_argument(
+        "--separability",
+        action="store_true",
+        help="also measure sense separability per index and layer view: leave-one-out kNN "
+        "accuracy and silhouette within (lemma, POS) groups with >= 2 senses of >= 5 vectors, "
+        "beside the F1 of the same view, and their correlation across views",
+    )
+    bench.add_argument(
+        "--calibration",
+        type=Path,
+        metavar="DIR",
+        help="also study the calibration of the vote share (reliability diagram, ECE) on ALL at "
+        "each index's first kNN setting of the grid, fit an isotonic map on semeval2007 and "
+        "write DIR/INDEX.calibration.json (for wsd serve --calibration) and "
+        "DIR/INDEX.reliability.png",
+    )
+    bench.add_argument(
+        "--tune",
+        action="store_true",
+        help="write each --index's best setting on semeval2007 into its folder (tuned.json); "
+        "wsd serve and wsd query then use it unless a flag or request says otherwise",
+    )
     _add_output_arguments(bench)
     bench.set_defaults(func=cmd_bench)
-
-
-

@@ -94,12 +94,19 @@ def _layer_sweep(ax: plt.Axes, layered: list[Result], target: str) -> None:
         view = str(r.setting["layers"])
         if r.dataset == "semeval2007" and (view not in dev or r.score.f1 > dev[view].score.f1):
             dev[view] = r
-    at_target = {(str(r.setting["layers"]), setting_label(r.setting)): r.score.f1
-                 for r in layered if r.dataset == target}
+    at_target = {
+        (str(r.setting["layers"]), setting_label(r.setting)): r.score.f1
+        for r in layered
+        if r.dataset == target
+    }
     views = list(dev)  # ... and the target set's F1 at that same setting
     ax.plot(views, [dev[v].score.f1 for v in views], marker="o", label="SE07 (best setting)")
-    ax.plot(views, [at_target.get((v, setting_label(dev[v].setting)), float("nan")) for v in views],
-            marker="s", label=f"{SHORT_NAMES.get(target, target)} at that setting")
+    ax.plot(
+        views,
+        [at_target.get((v, setting_label(dev[v].setting)), float("nan")) for v in views],
+        marker="s",
+        label=f"{SHORT_NAMES.get(target, target)} at that setting",
+    )
     ax.legend(fontsize=7)
     ax.set_xlabel("layers (summed)")
     ax.set_ylabel("F1 (%)")

@@ -81,8 +81,9 @@ class InstanceSystem:
     """Adapts a per-instance answer function (the baselines) to the System protocol; with `tags`, each
     instance carries its predicted lemma and POS instead of the gold ones."""
 
-    def __init__(self, name: str, answer: Callable[..., str | None],
-                 tags: PredictedTags | None = None) -> None:
+    def __init__(
+        self, name: str, answer: Callable[..., str | None], tags: PredictedTags | None = None
+    ) -> None:
         self.name = name
         self.setting: dict[str, Any] = source_setting(tags)
         self._answer = answer
@@ -95,8 +96,9 @@ class InstanceSystem:
         return predict_instances(evalset, self.tags, answer)
 
 
-def predict_instances(evalset: EvalSet, tags: PredictedTags | None,
-                      answer: Callable[[Instance, str, str], Prediction]) -> dict[str, Prediction]:
+def predict_instances(
+    evalset: EvalSet, tags: PredictedTags | None, answer: Callable[[Instance, str, str], Prediction]
+) -> dict[str, Prediction]:
     """Each instance's prediction from `answer(instance, lemma, POS)`, with gold lemma and POS or, given
     `tags`, the predicted ones; an instance the tagger gives no POS is left unanswered (untagged)."""
     predicted = tags.for_set(evalset) if tags else None
@@ -146,8 +148,15 @@ class Result:
 
 def result_from_json(row: dict[str, Any]) -> Result:
     """A result row read back from `--json` output (for redrawing plots)."""
-    return Result(row["system"], row["dataset"], Score(row["correct"], row["answered"], row["n"]),
-                  row["setting"], row.get("coverage", {}), row.get("sources", {}), predictions=row.get("predictions"))
+    return Result(
+        row["system"],
+        row["dataset"],
+        Score(row["correct"], row["answered"], row["n"]),
+        row["setting"],
+        row.get("coverage", {}),
+        row.get("sources", {}),
+        predictions=row.get("predictions"),
+    )
 
 
 def setting_label(setting: dict[str, Any]) -> str:
@@ -172,8 +181,12 @@ def evaluate(
                 dataset=dataset,
                 score=score(evalset.gold, answers),
                 setting=dict(system.setting),
-                coverage=dict(Counter(p.method if p.key or p.method == UNTAGGED else "unanswered"
-                                      for p in predictions.values())),
+                coverage=dict(
+                    Counter(
+                        p.method if p.key or p.method == UNTAGGED else "unanswered"
+                        for p in predictions.values()
+                    )
+                ),
                 sources=dict(Counter(p.source for p in predictions.values() if p.key and p.source)),
                 per_pos=score_by(evalset.gold, answers, evalset.pos),
             )
@@ -201,7 +214,11 @@ def format_table(results: Sequence[Result], datasets: Sequence[str]) -> str:
     for r in results:
         rows.setdefault((r.system, setting_label(r.setting)), {})[r.dataset] = r
     headline = "ALL" if "ALL" in datasets else datasets[-1]
-    head = ["system", "setting"] + [SHORT_NAMES.get(d, d) for d in datasets] + [f"P({headline})", f"R({headline})"]
+    head = (
+        ["system", "setting"]
+        + [SHORT_NAMES.get(d, d) for d in datasets]
+        + [f"P({headline})", f"R({headline})"]
+    )
     lines = [head]
     for (system, setting), by_ds in rows.items():
         cells = [system, setting or "-"]
@@ -246,18 +263,26 @@ class QueryVectors:
 
     def for_set(self, evalset: EvalSet) -> dict[str, np.ndarray]:
         """{instance_id: normalised vector} for every instance of the set."""
-        missing = [s for s in dict.fromkeys(tuple(s.words) for s in evalset.sentences)
-                   if s not in self._by_sentence]
+        missing = [
+            s for s in dict.fromkeys(tuple(s.words) for s in evalset.sentences) if s not in self._by_sentence
+        ]
         backend = self.disambiguator.ensure_backend()
-        with tqdm(total=len(missing), unit="sent", desc=f"embedding {evalset.name} ({self.disambiguator.name})",
-                  disable=not missing, leave=False) as bar:
+        with tqdm(
+            total=len(missing),
+            unit="sent",
+            desc=f"embedding {evalset.name} ({self.disambiguator.name})",
+            disable=not missing,
+            leave=False,
+        ) as bar:
             for start in range(0, len(missing), self.batch_sentences):
                 chunk = missing[start : start + self.batch_sentences]
                 for tokens, vectors in zip(chunk, backend.embed([list(t) for t in chunk])):
                     self._by_sentence[tokens] = normalise_rows(vectors)
                 bar.update(len(chunk))
         return {
-            i.id: self._by_sentence[tuple(s.words)][i.position] for s in evalset.sentences for i in s.instances
+            i.id: self._by_sentence[tuple(s.words)][i.position]
+            for s in evalset.sentences
+            for i in s.instances
         }
 
 
@@ -265,18 +290,30 @@ class KnnSystem:
     """The service's Disambiguator as a benchmark system: one setting, gold lemma and POS or (with `tags`) the
     ones predicted from the sentence's words."""
 
-    def __init__(self, disambiguator: Disambiguator, settings: Settings, vectors: QueryVectors,
-                 transform: Callable[[np.ndarray], np.ndarray] | None = None,
-                 label: dict[str, Any] | None = None, tags: PredictedTags | None = None):
+    def __init__(
+        self,
+        disambiguator: Disambiguator,
+        settings: Settings,
+        vectors: QueryVectors,
+        transform: Callable[[np.ndarray], np.ndarray] | None = None,
+        label: dict[str, Any] | None = None,
+        tags: PredictedTags | None = None,
+    ):
         self.disambiguator = disambiguator
         self.settings = settings
         self.vectors = vectors
         self.transform = transform
         self.tags = tags
         self.name = disambiguator.name
-        self.setting = {**(label or {}), "k": settings.k, "vote": settings.vote, "mode": settings.mode,
-                        "pos_filter": settings.pos_filter, "backoff": settings.backoff,
-                        **source_setting(tags)}
+        self.setting = {
+            **(label or {}),
+            "k": settings.k,
+            "vote": settings.vote,
+            "mode": settings.mode,
+            "pos_filter": settings.pos_filter,
+            "backoff": settings.backoff,
+            **source_setting(tags),
+        }
         if settings.mode != Mode.KNN:  # k and the vote rule play no part in the decision
             del self.setting["k"], self.setting["vote"]
         if settings.prior:  # rows without a prior keep the shape of earlier result files
@@ -291,8 +328,12 @@ class KnnSystem:
                 vector = normalise_rows(self.transform(vector[None, :]))[0]
             answer = self.disambiguator.decide(vector, lemma, pos, self.settings, explain=False)
             source = self._sources[answer.neighbor_ids[0]] if answer.neighbor_ids else None
-            return Prediction(answer.sense.key if answer.sense else None, answer.method,
-                              confidence=answer.confidence, source=source)
+            return Prediction(
+                answer.sense.key if answer.sense else None,
+                answer.method,
+                confidence=answer.confidence,
+                source=source,
+            )
 
         return predict_instances(evalset, self.tags, decide)
 
@@ -302,7 +343,9 @@ class KnnSystem:
         return [source_of(i) for i in self.disambiguator.folder.instance_ids()]
 
 
-def layer_views(index: IndexFolder, specs: Sequence[str]) -> list[tuple[str, Callable[[np.ndarray], np.ndarray]]]:
+def layer_views(
+    index: IndexFolder, specs: Sequence[str]
+) -> list[tuple[str, Callable[[np.ndarray], np.ndarray]]]:
     """Transforms that pick and sum layers out of an index built with `--combine concat` (one block of
     `hidden` dims per layer), so one build answers a whole layer sweep. Specs: "6", "3,4,5,6", ..."""
     spec = index.backend_spec

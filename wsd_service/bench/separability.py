@@ -123,13 +123,20 @@ def group_score(folder: IndexFolder, group: Group, k: int) -> GroupScore | None:
 
 def separability(folder: IndexFolder, system: str, layers: str | None = None, k: int = 10) -> Separability:
     """The separability row of one index (or layer view: a derived folder)."""
-    scores = [s for g in sorted(folder.groups.values(), key=lambda g: g.first_id)
-              if (s := group_score(folder, g, k)) is not None]
+    scores = [
+        s
+        for g in sorted(folder.groups.values(), key=lambda g: g.first_id)
+        if (s := group_score(folder, g, k)) is not None
+    ]
     vectors = sum(s.vectors for s in scores)
     if not scores:
         return Separability(system, layers, k, 0, 0, math.nan, math.nan, math.nan, math.nan)
     return Separability(
-        system, layers, k, len(scores), vectors,
+        system,
+        layers,
+        k,
+        len(scores),
+        vectors,
         loo_accuracy=float(np.mean([s.hits / s.vectors for s in scores])),
         silhouette=float(np.mean([s.silhouette_sum / s.vectors for s in scores])),
         loo_accuracy_vectors=sum(s.hits for s in scores) / vectors,
@@ -147,8 +154,11 @@ def attach_f1(rows: Iterable[Separability], results: Sequence[Result]) -> None:
         best = max(dev, key=lambda r: r.score.f1)  # the first of equals: the grid's order breaks ties
         label = setting_label(best.setting)
         row.setting = dict(best.setting)
-        row.f1 = {SHORT_NAMES[r.dataset]: round(r.score.f1, 2) for r in mine
-                  if setting_label(r.setting) == label and r.dataset in (DEV, TEST)}
+        row.f1 = {
+            SHORT_NAMES[r.dataset]: round(r.score.f1, 2)
+            for r in mine
+            if setting_label(r.setting) == label and r.dataset in (DEV, TEST)
+        }
 
 
 def _ranks(values: np.ndarray) -> np.ndarray:
@@ -175,22 +185,33 @@ def correlations(rows: Sequence[Separability]) -> dict[str, Any]:
     f1 = np.array([r.f1[SHORT_NAMES[DEV]] for r in scored])
     out: dict[str, Any] = {"views": len(scored), "against": "F1 on SE07 at each view's best setting there"}
     for name, transform in (("spearman", _ranks), ("pearson", lambda v: v)):
-        out[name] = {measure: _pearson(transform(np.array([getattr(r, measure) for r in scored])), transform(f1))
-                     for measure in ("loo_accuracy", "silhouette")}
+        out[name] = {
+            measure: _pearson(transform(np.array([getattr(r, measure) for r in scored])), transform(f1))
+            for measure in ("loo_accuracy", "silhouette")
+        }
     return out
 
 
 def format_separability(rows: Sequence[Separability], corr: dict[str, Any]) -> str:
     head = f"Sense separability (groups with >= {MIN_SENSES} senses of >= {MIN_EXAMPLES} vectors; means over groups)"
-    lines = [head, f"{'system':36s} {'groups':>6s} {'vectors':>8s} {'LOO kNN':>8s} {'silh.':>7s} {'SE07':>6s} {'ALL':>6s}"]
+    lines = [
+        head,
+        f"{'system':36s} {'groups':>6s} {'vectors':>8s} {'LOO kNN':>8s} {'silh.':>7s} {'SE07':>6s} {'ALL':>6s}",
+    ]
     for r in rows:
         f1 = r.f1 or {}
-        lines.append(f"{r.system:36s} {r.groups:6d} {r.vectors:8d} {r.loo_accuracy:8.3f} {r.silhouette:7.3f} "
-                     f"{f1.get('SE07', math.nan):6.2f} {f1.get('ALL', math.nan):6.2f}")
+        lines.append(
+            f"{r.system:36s} {r.groups:6d} {r.vectors:8d} {r.loo_accuracy:8.3f} {r.silhouette:7.3f} "
+            f"{f1.get('SE07', math.nan):6.2f} {f1.get('ALL', math.nan):6.2f}"
+        )
     if corr["views"] >= 3:
         for name in ("spearman", "pearson"):
-            values = ", ".join(f"{m} {v:+.2f}" if v is not None else f"{m} n/a" for m, v in corr[name].items())
-            lines.append(f"{name.capitalize()} correlation with SE07 F1 across {corr['views']} views: {values}")
+            values = ", ".join(
+                f"{m} {v:+.2f}" if v is not None else f"{m} n/a" for m, v in corr[name].items()
+            )
+            lines.append(
+                f"{name.capitalize()} correlation with SE07 F1 across {corr['views']} views: {values}"
+            )
     else:
         lines.append(f"(correlation needs F1 on SE07 for at least 3 views; have {corr['views']})")
     return "\n".join(lines)
@@ -205,8 +226,10 @@ def plot_separability(rows: Sequence[Separability], path: Path) -> None:
 
     scored = [r for r in rows if r.f1 and "SE07" in r.f1]
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
-    for ax, measure, name in ((axes[0], "loo_accuracy", "leave-one-out kNN accuracy"),
-                              (axes[1], "silhouette", "silhouette of the senses (cosine)")):
+    for ax, measure, name in (
+        (axes[0], "loo_accuracy", "leave-one-out kNN accuracy"),
+        (axes[1], "silhouette", "silhouette of the senses (cosine)"),
+    ):
         xs, ys = [getattr(r, measure) for r in scored], [r.f1["SE07"] for r in scored]
         ax.scatter(xs, ys)
         for r, x, y in zip(scored, xs, ys):
@@ -219,14 +242,18 @@ def plot_separability(rows: Sequence[Separability], path: Path) -> None:
     plt.close(fig)
 
 
-def separability_report(systems: Sequence[KnnSystem], results: Sequence[Result], plot: Path | None) -> dict[str, Any]:
+def separability_report(
+    systems: Sequence[KnnSystem], results: Sequence[Result], plot: Path | None
+) -> dict[str, Any]:
     """One row per index and layer view among the benchmark's kNN systems, with their F1 and the
     correlations; printed, drawn next to `plot` (NAME_separability.png) and returned for the JSON output."""
     first: dict[str, KnnSystem] = {}
     for system in systems:  # one per index or layer view
         first.setdefault(system.name, system)
-    rows = [separability(s.disambiguator.folder, name, s.setting.get("layers"), Settings().k)
-            for name, s in first.items()]
+    rows = [
+        separability(s.disambiguator.folder, name, s.setting.get("layers"), Settings().k)
+        for name, s in first.items()
+    ]
     attach_f1(rows, results)
     corr = correlations(rows)
     print(format_separability(rows, corr))
@@ -234,5 +261,9 @@ def separability_report(systems: Sequence[KnnSystem], results: Sequence[Result],
         path = plot.with_name(f"{plot.stem}_separability.png")
         plot_separability(rows, path)
         print(f"wrote {path}")
-    return {"min_senses": MIN_SENSES, "min_examples": MIN_EXAMPLES, "rows": [r.as_json() for r in rows],
-            "correlation": corr}
+    return {
+        "min_senses": MIN_SENSES,
+        "min_examples": MIN_EXAMPLES,
+        "rows": [r.as_json() for r in rows],
+        "correlation": corr,
+    }

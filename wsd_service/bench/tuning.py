@@ -22,10 +22,14 @@ def settings_record(settings: Settings) -> dict[str, Any]:
     return json.loads(json.dumps(asdict(settings)))
 
 
-def best_per_index(systems: Sequence[KnnSystem], results: Sequence[Result]) -> dict[Path, tuple[KnnSystem, Result]]:
+def best_per_index(
+    systems: Sequence[KnnSystem], results: Sequence[Result]
+) -> dict[Path, tuple[KnnSystem, Result]]:
     """For each index folder, the system with the best F1 on the development set; a tie goes to the system
     earlier in the grid (smaller k, then paper < majority < weighted, ...)."""
-    by_setting = {(r.system, json.dumps(r.setting, sort_keys=True)): r for r in results if r.dataset == DEV_DATASET}
+    by_setting = {
+        (r.system, json.dumps(r.setting, sort_keys=True)): r for r in results if r.dataset == DEV_DATASET
+    }
     best: dict[Path, tuple[KnnSystem, Result]] = {}
     for system in systems:
         result = by_setting.get((system.name, json.dumps(system.setting, sort_keys=True)))
@@ -43,9 +47,14 @@ def tune(systems: Sequence[KnnSystem], results: Sequence[Result]) -> list[str]:
     if any(system.transform is not None for system in systems):
         raise WsdError("--tune chooses settings for whole indexes; leave out --layers")
     for folder, (system, result) in best_per_index(systems, results).items():
-        chosen_by = {"dataset": DEV_DATASET, "F1": round(result.score.f1, 2), "candidates": len(
-            [s for s in systems if s.disambiguator.folder.path == folder]),
-            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+        chosen_by = {
+            "dataset": DEV_DATASET,
+            "F1": round(result.score.f1, 2),
+            "candidates": len([s for s in systems if s.disambiguator.folder.path == folder]),
+            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        }
         write_tuned(folder, settings_record(system.settings), chosen_by)
-        lines.append(f"{folder}: tuned to {setting_label(system.setting)} (F1 {result.score.f1:.1f} on {DEV_DATASET})")
+        lines.append(
+            f"{folder}: tuned to {setting_label(system.setting)} (F1 {result.score.f1:.1f} on {DEV_DATASET})"
+        )
     return lines
