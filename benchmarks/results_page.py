@@ -2,6 +2,8 @@
 never typed by hand).
 
     .venv/bin/python benchmarks/results_page.py
+
+Long on purpose: one generator, a function per section of the page.
 """
 
 from __future__ import annotations

@@ -16,6 +16,8 @@ Starts the real service (`wsd serve`, a subprocess; --workers N) on a free loopb
     memory-mapped vectors between the processes that map them) and the totals.
 The load clients are asyncio streams speaking minimal HTTP/1.1 (keep-alive, Content-Length), so that the
 client's own CPU cost, on the same machine, stays small next to the server's.
+
+Long on purpose: one benchmark script whose measurements share their server and clients.
 """
 
 from __future__ import annotations

@@ -93,7 +93,8 @@ def build_index(
 
     Finished shards of earlier runs are reused (all discarded first when `fresh`); the shards are removed
     once the index is published unless `keep_shards`. `checked`: `check_corpus(settings)`, if already run.
-    `engine` embeds the shards (default: `LocalEngine()`, this process); the result does not depend on it."""
+    `engine` embeds the shards (default: `LocalEngine()`, this process); the result does not depend on it.
+    Long on purpose: the build's steps in their order (check, plan, embed, assemble, publish)."""
     engine = engine or LocalEngine()
     if settings.vector_type not in VECTOR_TYPES:
         raise IndexBuildError(

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from collections import Counter
 from pathlib import Path
 
+from index_builder.command import run_command
 from index_builder.engines import ENGINES, Engine, LocalEngine, RayEngine
-from index_builder.errors import WsdError
 from index_builder.index_folder import VECTOR_TYPES
 from index_builder.paths import semcor_paths
 from index_builder.shards import IndexBuildError
@@ -276,21 +275,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(message)s",
+    return run_command(
+        "index-builder", build_parser().parse_args(argv), "interrupted; run the same command again to resume"
     )
-    try:
-        return args.func(args)
-    except WsdError as err:  # CorpusError, BackendError, IndexFolderError, IndexBuildError, ...
-        if args.verbose:
-            logging.getLogger(__name__).exception("index-builder %s failed", args.command)
-        print(f"index-builder: error: {err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("index-builder: interrupted; run the same command again to resume", file=sys.stderr)
-        return 130
 
 
 if __name__ == "__main__":

@@ -113,7 +113,8 @@ def read_corpus(
 
     With keys, every instance must have a key and every key line must name an instance of the corpus
     (checked at the end, unless `limit_docs` cuts the corpus short).
-    """
+
+    Long on purpose: one streaming parser loop whose states read best together."""
     xml_path = Path(xml_path)
     if not xml_path.is_file():
         raise CorpusError(f"{xml_path}: corpus file not found")

@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from index_builder.errors import WsdError
+from index_builder.command import run_command
 from wsd_service.annotate_cli import add_annotate_parser
 from wsd_service.bench.cli import add_bench_parser
 from wsd_service.map_cli import add_map_parser
@@ -31,18 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(message)s",
-    )
-    try:
-        return args.func(args)
-    except WsdError as err:
-        if args.verbose:
-            log.exception("wsd %s failed", args.command)
-        print(f"wsd: error: {err}", file=sys.stderr)
-        return 2
+    return run_command("wsd", build_parser().parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -166,7 +166,8 @@ def add_decision_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_service_parsers(sub: argparse._SubParsersAction) -> None:
-    """Register `serve` and `query`."""
+    """Register `serve` and `query`. Long on purpose: the flags of two commands and their help, read top to
+    bottom."""
     serve = sub.add_parser(
         "serve",
         help="serve the REST API and the web page",

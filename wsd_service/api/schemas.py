@@ -11,6 +11,8 @@ schema allows is refused only by a rule across fields that JSON Schema cannot ex
 text and with end > start, a token number below the sentence's length, a span over a word, and the total
 length of `tokens`. The blank-string rules are checked by the validators below, so that each refusal says
 what to fix; the schema carries them as a `pattern` for a non-space character (`str.strip`'s whitespace).
+
+Long on purpose: every request and response body of the API in one place, as the OpenAPI schema shows them.
 """
 
 from __future__ import annotations

@@ -181,6 +181,7 @@ def _add_output_arguments(bench: argparse.ArgumentParser) -> None:
 
 
 def add_bench_parser(sub: argparse._SubParsersAction) -> None:
+    """Register `bench`. Long on purpose: one flat list of the command's flags and their help."""
     bench = sub.add_parser(
         "bench",
         help="score baselines and index folders on the standard evaluation sets",
