@@ -4,17 +4,26 @@ target word is placed in the map as the query)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import FastAPI
 from fastapi import Path as PathParam
 from fastapi import Query as QueryParam
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from index_builder.inventory import normalise_lemma
 from wsd_service.api.errors import describe_validation
-from wsd_service.api.schemas import DisambiguateRequest, Pos, Target, TargetOut, Text
+from wsd_service.api.schemas import (
+    DisambiguateRequest,
+    Pos,
+    Target,
+    TargetOut,
+    Text,
+    Words,
+    integral,
+    text_or_tokens,
+)
 from wsd_service.sense_map import (
     DEFAULT_CAP,
     MAX_CAP,
@@ -36,9 +45,9 @@ CAP_DESCRIPTION = f"at most this many vectors per sense, drawn with a fixed seed
 class MapQuery(BaseModel):
     """A sentence and its target word, to be placed in the map: as in POST /v1/disambiguate."""
 
-    model_config = _REQUEST
-    text: Text | None = Field(None, examples=["He sat on the bank of the river."])
-    tokens: list[Text] | None = None
+    model_config = ConfigDict(strict=True, extra="forbid", json_schema_extra=text_or_tokens)
+    text: Words | None = Field(None, examples=["He sat on the bank of the river."])
+    tokens: list[Words] | None = Field(None, json_schema_extra={"minItems": 1})
     target: Target
 
 
@@ -49,7 +58,9 @@ class SenseMapRequest(BaseModel):
     method: MapMethod = Field(
         MapMethod.PCA, strict=False, description="pca, or tsne when scikit-learn is installed (fixed seed)"
     )
-    cap: int = Field(DEFAULT_CAP, ge=1, le=MAX_CAP, description=CAP_DESCRIPTION)
+    cap: Annotated[int, Field(ge=1, le=MAX_CAP), BeforeValidator(integral)] = Field(
+        DEFAULT_CAP, description=CAP_DESCRIPTION
+    )
     query: MapQuery | None = Field(None, description="a sentence whose target word is placed in the map")
 
 

@@ -49,16 +49,16 @@ def _valid_unicode(value: str) -> str:
     return value
 
 
-def _integral(value: Any) -> Any:
+def integral(value: Any) -> Any:
     """JSON Schema counts 3.0 as an integer: take a float without a fraction as that integer."""
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 Text = Annotated[str, AfterValidator(_valid_unicode)]
 # Integers with their bounds (inside the Annotated, where pydantic turns them into minimum/maximum).
-NonNegative = Annotated[int, Field(ge=0), BeforeValidator(_integral)]
-Positive = Annotated[int, Field(ge=1), BeforeValidator(_integral)]
-NeighborCount = Annotated[int, Field(ge=1, le=MAX_K), BeforeValidator(_integral)]
+NonNegative = Annotated[int, Field(ge=0), BeforeValidator(integral)]
+Positive = Annotated[int, Field(ge=1), BeforeValidator(integral)]
+NeighborCount = Annotated[int, Field(ge=1, le=MAX_K), BeforeValidator(integral)]
 # A string holding at least one non-space character (the validators say which field is blank).
 NON_BLANK = {"type": "string", "minLength": 1, "pattern": r"\S"}
 Words = Annotated[str, AfterValidator(_valid_unicode), WithJsonSchema(NON_BLANK)]
@@ -148,7 +148,7 @@ class DecisionOptions(BaseModel):
     )
 
 
-def _text_or_tokens(schema: dict[str, Any]) -> None:
+def text_or_tokens(schema: dict[str, Any]) -> None:
     """Exactly one of text and tokens; with tokens, the target is a token number."""
     schema["oneOf"] = [
         {"required": ["text"], "properties": {"text": {"type": "string"}, "tokens": {"type": "null"}}},
@@ -166,7 +166,7 @@ def _text_or_tokens(schema: dict[str, Any]) -> None:
 class DisambiguateRequest(DecisionOptions):
     """One word in its sentence: `text` + character span, or `tokens` + token number."""
 
-    model_config = ConfigDict(strict=True, extra="forbid", json_schema_extra=_text_or_tokens)
+    model_config = ConfigDict(strict=True, extra="forbid", json_schema_extra=text_or_tokens)
     text: Words | None = Field(
         None,
         description="raw sentence; it is tokenised by the service",
