@@ -47,21 +47,8 @@ def tree_rss(proc: psutil.Process) -> int:
 
 def run_build(engine: str, out: Path, args: argparse.Namespace) -> Run:
     """One `index-builder build` with `engine`, timed and sampled until it exits; its log goes to out.log."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "index_builder.cli",
-        "-v",
-        "build",
-        "--backend",
-        args.backend,
-        "--engine",
-        engine,
-        "--out",
-        str(out),
-        "--fresh",
-        "-q",
-    ]
+    options = f"--backend {args.backend} --engine {engine} --fresh -q"
+    cmd = [sys.executable, "-m", "index_builder.cli", "-v", "build", "--out", str(out), *options.split()]
     cmd += ["--limit-docs", str(args.limit_docs)] if args.limit_docs else []
     cmd += ["--threads", str(args.threads)] if args.threads else []
     cmd += ["--workers", str(args.workers)] if engine == "ray" and args.workers else []

@@ -10,12 +10,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
-from transformers import MPNetConfig, MPNetModel, MPNetTokenizerFast
 
 from index_builder.backends import BackendError, create_backend
 from index_builder.backends import bert as bert_module
 from index_builder.backends.bert import BertBackend, assign_windows, default_model_dir, plan_windows
+from tests.tiny_models import tiny_mpnet
 
 SHORT = ["The", "bank", "raised", "its", "rates", "."]
 MIXED = ["naïve", "café", "1984", "!!", "--", "U.S.", "\x00", "\u200b", ""]
@@ -219,18 +218,7 @@ def test_bad_options_raise_backend_error(options: dict[str, object]) -> None:
 def test_non_bert_encoder_through_the_same_code(tmp_path: Path) -> None:
     """A tiny random-weight MPNet (the architecture of all-mpnet-base-v2): <s>/</s> specials, positions
     offset past the padding index."""
-    torch.manual_seed(0)
-    tokenizer = MPNetTokenizerFast(vocab_file=str(default_model_dir() / "vocab.txt"), model_max_length=512)
-    config = MPNetConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=32,
-        num_hidden_layers=4,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=514,
-    )
-    MPNetModel(config).save_pretrained(tmp_path)
-    tokenizer.save_pretrained(tmp_path)
+    tiny_mpnet(tmp_path)
     backend = create_backend("bert", model=str(tmp_path), threads=1)
     assert type(backend.net).__name__ == "MPNetModel"  # type: ignore[attr-defined]
     assert backend.max_length == 512 and backend.dim == 32

@@ -81,24 +81,8 @@ def test_two_builds_of_the_same_corpus_are_bit_identical(tmp_path: Path, fake_ba
 
 
 def _build_cmd(out: Path, limit_docs: int, shard: int) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "index_builder.cli",
-        "-v",
-        "build",
-        "--backend",
-        "fake",
-        "--out",
-        str(out),
-        "--limit-docs",
-        str(limit_docs),
-        "--shard-sentences",
-        str(shard),
-        "--name",
-        "idx",
-        "-q",
-    ]
+    options = f"--backend fake --limit-docs {limit_docs} --shard-sentences {shard} --name idx -q"
+    return [sys.executable, "-m", "index_builder.cli", "-v", "build", "--out", str(out), *options.split()]
 
 
 def _vectors(folder: Path) -> np.ndarray:

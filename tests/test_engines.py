@@ -37,26 +37,8 @@ def ray_installed() -> None:
 
 
 def _build_cmd(out: Path, engine: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "index_builder.cli",
-        "-v",
-        "build",
-        "--backend",
-        "fake",
-        "--engine",
-        engine,
-        "--out",
-        str(out),
-        "--limit-docs",
-        "2",
-        "--shard-sentences",
-        "5",
-        "--name",
-        "idx",
-        "-q",
-    ]
+    options = f"--backend fake --engine {engine} --limit-docs 2 --shard-sentences 5 --name idx -q"
+    return [sys.executable, "-m", "index_builder.cli", "-v", "build", "--out", str(out), *options.split()]
 
 
 def _local_reference(folder: Path) -> Path:

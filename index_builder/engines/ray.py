@@ -14,18 +14,18 @@ import importlib.util
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, ClassVar
 
-from index_builder.engines.base import Engine, ShardSource
+from index_builder.engines.base import Advance, Engine, ShardSource
 from index_builder.errors import WsdError
 from index_builder.shards import IndexBuildError, WorkFolder
 
 if TYPE_CHECKING:
-    from index_builder.backends.base import EmbeddingBackend
+    from index_builder.backends.base import EmbeddingBackend as Backend
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +67,7 @@ class RayEngine(Engine):
         return max(os.cpu_count() or 1, self.workers * self.cpus_per_worker + 1)
 
     def embed(
-        self,
-        backend: EmbeddingBackend,
-        source: ShardSource,
-        work: WorkFolder,
-        batch_sentences: int,
-        advance: Callable[[int], None],
+        self, backend: Backend, source: ShardSource, work: WorkFolder, batch: int, advance: Advance
     ) -> None:
         import ray
 
@@ -86,7 +81,7 @@ class RayEngine(Engine):
         with ray_session(ray, self.address, self.local_cpus()):
             log.info("Ray is up after %.1f s", time.perf_counter() - start)
             shards = embedded_shards(
-                source, options, batch_sentences, self.workers, self.cpus_per_worker, self.gpus_per_worker
+                source, options, batch, self.workers, self.cpus_per_worker, self.gpus_per_worker
             )
             try:
                 for shard in shards:
