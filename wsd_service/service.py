@@ -1,8 +1,9 @@
 """The service layer shared by the REST API and `wsd query`: requests -> Disambiguator queries -> answers.
 
 Every decision goes through `Disambiguator.disambiguate`. One lock guards all work on the loaded
-indexes: torch models (possibly shared between indexes), FAISS and the SQLite connections are used by
-one thread at a time; the forward pass itself uses torch's own intra-op threads.
+indexes and on WordNet: torch models (possibly shared between indexes), FAISS, the SQLite connections and
+nltk's WordNet reader (its file handles are shared) are used by one thread at a time; the forward pass
+itself uses torch's own intra-op threads.
 """
 
 from __future__ import annotations
@@ -89,8 +90,8 @@ class Service:
 
     def warm_up(self) -> None:
         """Load the spaCy pipeline, every backend and per-vector table now, not on the first request."""
-        tag_text("Warm up the tagger.")
         with self.lock:
+            tag_text("Warm up the tagger.")
             for name, disambiguator in self.disambiguators.items():
                 disambiguator.ensure_backend().embed([["warm", "up"]])
                 _ = disambiguator.folder.vector_keys
@@ -127,9 +128,10 @@ class Service:
         lemma = request.lemma.strip() if request.lemma else None
         if request.text is not None:
             self.check_size(len(request.text))
-            tagged = [t for sentence in tag_text(request.text) for t in sentence.tokens]
-            position, tagged = self._text_target(request, tagged)
-            lemma, pos = resolve(tagged[position], lemma, request.pos)
+            with self.lock:  # nltk's WordNet reader shares its file handles: one thread at a time
+                tagged = [t for sentence in tag_text(request.text) for t in sentence.tokens]
+                position, tagged = self._text_target(request, tagged)
+                lemma, pos = resolve(tagged[position], lemma, request.pos)
             tokens, span = [t.text for t in tagged], [tagged[position].start, tagged[position].end]
         else:
             tokens, span, pos = list(request.tokens or []), None, request.pos
@@ -217,8 +219,8 @@ class Service:
         disambiguator = self.get(index_name)
         settings = self.settings_for(index_name, request)
         self.check_size(len(request.text))
-        tagged = list(tagged_sentences(request.text))  # spaCy has its own lock: tag outside the models' lock
-        with self.lock:
+        with self.lock:  # tagging reads WordNet too, whose nltk reader shares its file handles
+            tagged = list(tagged_sentences(request.text))
             annotated = list(annotate_tagged(disambiguator, tagged, settings))
         tokens = [t for a in annotated for t in a.sentence.tokens]
         annotations = [
