@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from index_builder.errors import WsdError
 from wsd_service.batching import BatchSettings
-from wsd_service.settings import Limits, Settings
+from wsd_service.settings import Limits
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -47,7 +47,7 @@ class WorkerPlan:
     """What a worker process needs to load and serve the same indexes as its parent."""
 
     folders: list[str]
-    settings: dict[str, Any]
+    overrides: dict[str, Any]  # decision settings from the command line (each index has its own otherwise)
     options: dict[str, Any]
     limits: dict[str, int]
     batching: dict[str, float]
@@ -111,10 +111,14 @@ def run_server(disambiguators: Mapping[str, Disambiguator], args: argparse.Names
         with _exit_zero_on_stop():
             uvicorn.run(app, **options)
         return
-    first = next(iter(disambiguators.values()))
+    from wsd_service.service_cli import overrides_from
+
     plan = WorkerPlan(
         folders=[str(d.folder.path.resolve()) for d in disambiguators.values()],
-        settings=asdict(first.settings),
+        overrides={
+            name: str(value) if name in ("vote", "mode") else value
+            for name, value in overrides_from(args).items()
+        },
         options=backend_options(args),
         limits=asdict(limits),
         batching=asdict(batch_settings(args)),
@@ -154,7 +158,7 @@ def worker_app() -> FastAPI:
 
     plan = WorkerPlan(**json.loads(os.environ[WORKER_ENV]))
     folders = [Path(folder) for folder in plan.folders]
-    disambiguators = load_indexes(folders, Settings(**plan.settings), options=plan.options)
+    disambiguators = load_indexes(folders, plan.overrides, options=plan.options)
     return create_app(
         disambiguators, Limits(**plan.limits), warm=True, batching=BatchSettings(**plan.batching)
     )
