@@ -67,7 +67,7 @@ class Service:
         self.disambiguators = dict(disambiguators)
         self.default = next(iter(self.disambiguators))
         self.limits = limits or Limits()
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()  # re-entrant: a sense-map query prepares a request under it
 
     # -- lookups ---------------------------------------------------------------------------------
 
