@@ -65,9 +65,8 @@ class SettingsError(WsdError):
 
 @dataclass(frozen=True)
 class Settings:
-    """How a decision is made. The defaults are the best on the development set (SemEval-2007) for the
-    default bert index: k=10 majority, F1 62.4 on SE07 and 70.0 on ALL (results/README.md); weighted
-    ties with it there, and ties go to the earlier setting of the grid."""
+    """How a decision is made. An index without tuned settings (`wsd bench --tune`) uses these defaults:
+    the best SemEval-2007 setting of the first default index (its figures are on the results page)."""
 
     k: int = 10
     vote: VoteRule = VoteRule.MAJORITY
