@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import resource
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,6 +80,11 @@ def check_corpus(settings: BuildSettings) -> list[CorpusSummary]:
     ]
 
 
+def _peak_rss_mb() -> int:
+    """This process's peak resident memory so far, in MiB (Linux reports KiB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
 def build_index(
     backend: EmbeddingBackend,
     settings: BuildSettings,
@@ -95,6 +101,7 @@ def build_index(
     once the index is published unless `keep_shards`. `checked`: `check_corpus(settings)`, if already run.
     `engine` embeds the shards (default: `LocalEngine()`, this process); the result does not depend on it.
     Long on purpose: the build's steps in their order (check, plan, embed, assemble, publish)."""
+    started = time.perf_counter()
     engine = engine or LocalEngine()
     if settings.vector_type not in VECTOR_TYPES:
         raise IndexBuildError(
@@ -152,6 +159,11 @@ def build_index(
             "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "package_version": __version__,
             "engine": engine.name,
+            # what this run cost: embedding and assembly (reused shards cost nothing), and its peak memory
+            "seconds": round(time.perf_counter() - started, 1),
+            "embedded_sentences": sum(p.sentences for p in plans if p.fingerprint in todo),
+            "reused_sentences": sum(p.sentences for p in reused),
+            "peak_rss_mb": _peak_rss_mb(),
         },
     )
     publish(tmp, out)

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from index_builder.cli import main
-from index_builder.index_folder import IndexFolder, verify
+from index_builder.index_folder import IndexFolder, verify, write_tuned
 
 
 @pytest.mark.slow
@@ -43,3 +44,15 @@ def test_a_compacted_manifest_names_its_source_without_a_path(tiny_index: Path, 
     assert main(["compact", str(tiny_index), "--out", str(out), "--vector-type", "float16"]) == 0
     build = verify(out)["build"]
     assert build["compacted_from"] == "tiny" and str(tmp_path) not in json.dumps(verify(out))
+
+
+def test_a_compacted_copy_serves_the_settings_tuned_for_its_source(tiny_index: Path, tmp_path: Path):
+    source = tmp_path / "tuned"
+    shutil.copytree(tiny_index, source)
+    write_tuned(source, {"k": 3, "vote": "weighted"}, {"dataset": "semeval2007", "F1": 61.0})
+    out = tmp_path / "small"
+    assert main(["compact", str(source), "--out", str(out), "--vector-type", "int8"]) == 0
+    verify(out)  # tuned.json is listed in the copy's manifest with its checksum
+    tuned = IndexFolder(out).tuned
+    assert tuned["settings"] == {"k": 3, "vote": "weighted"}
+    assert tuned["chosen_by"]["tuned_on"] == "tiny" and tuned["chosen_by"]["F1"] == 61.0

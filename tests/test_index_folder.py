@@ -22,6 +22,12 @@ def test_info_prints_summary_and_verifies(tiny_index: Path, capsys):
     assert main(["info", str(tiny_index)]) == 0
     out = capsys.readouterr().out
     assert "checksums  OK" in out and '"backend": "fake"' in out
+    build = IndexFolder(tiny_index).manifest["build"]  # what the build cost is recorded and shown
+    assert (
+        build["embedded_sentences"] + build["reused_sentences"]
+        == IndexFolder(tiny_index).manifest["counts"]["sentences"]
+    )
+    assert f"{build['embedded_sentences']} sentences embedded" in out and build["peak_rss_mb"] > 0
 
 
 def _fails(folder: Path, capsys, message: str) -> None:

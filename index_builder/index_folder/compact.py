@@ -9,6 +9,7 @@ from pathlib import Path
 from index_builder import __version__
 from index_builder.index_folder.publish import publish, refuse_non_index, staging_folder
 from index_builder.index_folder.reader import IndexFolder
+from index_builder.index_folder.tuned import write_tuned
 from index_builder.index_folder.writer import IndexWriter
 
 
@@ -28,6 +29,9 @@ def compact_index(source: Path, out: Path, vector_type: str) -> Path:
         "package_version": __version__,
     }
     tmp = writer.finish(name=out.name, backend=manifest["backend"], corpus=manifest["corpus"], build=build)
+    tuned = folder.tuned
+    if tuned is not None:  # the copy serves the settings chosen for its source (rescore it to retune)
+        write_tuned(tmp, tuned["settings"], {**tuned["chosen_by"], "tuned_on": folder.name})
     folder.close()
     publish(tmp, out)
     return out
