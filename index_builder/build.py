@@ -160,10 +160,12 @@ def build_index(
             "package_version": __version__,
             "engine": engine.name,
             # what this run cost: embedding and assembly (reused shards cost nothing), and its peak memory
-            "seconds": round(time.perf_counter() - started, 1),
-            "embedded_sentences": sum(p.sentences for p in plans if p.fingerprint in todo),
-            "reused_sentences": sum(p.sentences for p in reused),
-            "peak_rss_mb": _peak_rss_mb(),
+            "cost": {
+                "seconds": round(time.perf_counter() - started, 1),
+                "embedded_sentences": sum(p.sentences for p in plans if p.fingerprint in todo),
+                "reused_sentences": sum(p.sentences for p in reused),
+                "peak_rss_mb": _peak_rss_mb(),
+            },
         },
     )
     publish(tmp, out)

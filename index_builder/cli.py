@@ -146,11 +146,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def _build_cost(build: dict) -> str:
     """', in 812 s (37176 sentences embedded, 0 reused; peak 3100 MiB)', or '' for older manifests."""
-    if "seconds" not in build:
+    cost = build.get("cost")
+    if cost is None:
         return ""
     return (
-        f", in {build['seconds']:.0f} s ({build['embedded_sentences']} sentences embedded, "
-        f"{build['reused_sentences']} reused; peak {build['peak_rss_mb']} MiB)"
+        f", in {cost['seconds']:.0f} s ({cost['embedded_sentences']} sentences embedded, "
+        f"{cost['reused_sentences']} reused; peak {cost['peak_rss_mb']} MiB)"
     )
 
 

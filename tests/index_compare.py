@@ -19,10 +19,11 @@ def table_rows(folder: Path) -> dict[str, list[tuple]]:
 
 
 def manifest_without_date(folder: Path) -> dict:
-    """The manifest without what may differ between two builds of one index: the date and the engine."""
+    """The manifest without what may differ between two builds of one index: the date, the engine and the cost."""
     manifest = json.loads((folder / "manifest.json").read_text())
     manifest["build"].pop("date")
     manifest["build"].pop("engine", None)
+    manifest["build"].pop("cost", None)  # time, memory and reuse differ from run to run
     manifest["files"].pop("metadata.sqlite")  # SQLite bytes may differ with equal rows; rows are compared
     return manifest
 

@@ -22,7 +22,7 @@ def test_info_prints_summary_and_verifies(tiny_index: Path, capsys):
     assert main(["info", str(tiny_index)]) == 0
     out = capsys.readouterr().out
     assert "checksums  OK" in out and '"backend": "fake"' in out
-    build = IndexFolder(tiny_index).manifest["build"]  # what the build cost is recorded and shown
+    build = IndexFolder(tiny_index).manifest["build"]["cost"]  # what the build cost is recorded and shown
     assert (
         build["embedded_sentences"] + build["reused_sentences"]
         == IndexFolder(tiny_index).manifest["counts"]["sentences"]
