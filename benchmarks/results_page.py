@@ -9,6 +9,7 @@ Long on purpose: one generator, a function per section of the page.
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -71,6 +72,9 @@ def redraw_plots() -> None:
 # (index name on the page, its grid JSON) in the order the page shows them
 # (the newest grid of an index first: the best setting on SE07 is the first of the ties, as `wsd bench --tune` picks)
 GRIDS = [
+    ("mpnet-wordnet", "grid_mpnet-wordnet.json"),
+    ("mpnet", "grid_mpnet.json"),
+    ("minilm-wordnet", "grid_minilm-wordnet.json"),
     ("bert-minilm", "modes_grid.json"),
     ("bert-minilm", "bert_grid.json"),
     ("flair-news-fast", "flair_grid.json"),
@@ -168,6 +172,106 @@ def per_pos(chosen: dict) -> list[str]:
             + f" | {without_dev(by_ds):.1f} | {methods} | {sources} |"
         )
     return lines
+
+
+def best_of_mode(table: dict[tuple, dict], name: str, mode: str) -> str:
+    found = best_on_dev(table, name, mode=mode, backoff="wn1st", pos_filter=True)
+    return f"{found[1]['ALL']['F1']:.1f}" if found else "-"
+
+
+def models_and_evidence(tables: dict[str, dict], chosen: dict) -> list[str]:
+    """Each index side by side: its best setting on SE07, the best of each mode, and what answered on ALL."""
+    costs = load_costs()
+    lines = [
+        "",
+        "### Models and evidence side by side (F1; each mode's setting chosen on SE07)",
+        "",
+        (
+            "| index | evidence (vectors) | best on SE07 | SE07 | ALL | ALL w/o SE07 | VERB | knn | centroid "
+            "| sense | answered by (ALL) | nearest context from (ALL) |"
+        ),
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, (key, by_ds) in chosen.items():
+        row, table = by_ds["ALL"], tables[name]
+        sources = costs.get(name, {}).get("sources")
+        evidence = ", ".join(f"{s} {n}" for s, n in sources.items()) if sources else "-"
+        answered = ", ".join(f"{m} {n}" for m, n in sorted(row.get("coverage", {}).items()))
+        nearest = ", ".join(f"{s} {n}" for s, n in sorted(row.get("sources", {}).items())) or "-"
+        lines.append(
+            f"| {name} | {evidence} | {label(json.loads(key[1]))} | {by_ds[DEV]['F1']:.1f} | {row['F1']:.1f} "
+            f"| {without_dev(by_ds):.1f} | {row['per_pos']['VERB']['F1']:.1f} | "
+            + " | ".join(best_of_mode(table, name, mode) for mode in ("knn", "centroid", "sense"))
+            + f" | {answered} | {nearest} |"
+        )
+    return lines
+
+
+def load_costs() -> dict[str, dict]:
+    path = RESULTS / "index_costs.json"
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def index_costs() -> list[str]:
+    """Build cost, size and the int8 copy of each index (`benchmarks/index_costs.py`)."""
+    costs = load_costs()
+    if not costs:
+        return []
+    lines = [
+        "## What each index costs (`benchmarks/index_costs.py`)",
+        "",
+        (
+            "Build time and peak memory as the builder recorded them in the folder's manifest (2 CPU cores; an "
+            "evidence build that reused the SemCor shards of an earlier build shows only the evidence's cost). "
+            "F1 on ALL at the index's tuned settings, float32 beside an `index-builder compact --vector-type "
+            "int8` copy."
+        ),
+        "",
+        (
+            "| index | model | vectors | build s | sentences embedded / reused | peak MiB | MB | MB int8 | F1 ALL "
+            "| F1 ALL int8 |"
+        ),
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, row in costs.items():
+        backend = row["backend"]
+        model = backend.get("package") or backend.get("model") or backend["backend"]
+        cost = row["build_cost"]
+        built = (
+            (
+                f"{cost['seconds']:.0f}",
+                f"{cost['embedded_sentences']} / {cost['reused_sentences']}",
+                cost["peak_rss_mb"],
+            )
+            if cost
+            else ("-", "-", "-")
+        )
+        lines.append(
+            f"| {name} | {model} | {row['vectors']} | {built[0]} | {built[1]} | {built[2]} | "
+            f"{row['mb']['float32']:.0f} | {row['mb']['int8']:.0f} | {row['f1_all']['float32']:.1f} | "
+            f"{row['f1_all']['int8']:.1f} |"
+        )
+    return lines + [""]
+
+
+def publish_best_predictions(chosen: dict) -> list[str]:
+    """Copy the ALL answers of the best index on SE07 into results/predictions/ (for an external scorer)."""
+    if not chosen:
+        return []
+    name, (key, by_ds) = max(chosen.items(), key=lambda item: item[1][1][DEV]["F1"])
+    source = ROOT / by_ds["ALL"].get("predictions", "")
+    target = RESULTS / "predictions" / source.name
+    if source.is_file():
+        shutil.copyfile(source, target)
+    if not target.is_file():
+        return []
+    return [
+        "",
+        (
+            f"The ALL answers of the best index on SE07 ({name}, {label(json.loads(key[1]))}) are in "
+            f"[predictions/{target.name}](predictions/{target.name}), in the framework's key format."
+        ),
+    ]
 
 
 def published() -> list[str]:
@@ -362,10 +466,13 @@ def main() -> None:
         *rows,
         *margins(chosen, baselines),
         *per_pos(chosen),
+        *models_and_evidence(tables, chosen),
+        *publish_best_predictions(chosen),
         *published(),
         *tagging(),
         *lemma_pos(),
         *shard_reuse(),
+        *index_costs(),
         *full_grids(tables),
         *layer_sweep(),
         *no_pos_filter(),
