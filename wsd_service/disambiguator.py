@@ -89,6 +89,15 @@ def vote(
     return dict(votes)
 
 
+SENSE_MODES = (Mode.SENSE, Mode.SENSE_GLOSS)
+METHOD_OF_MODE = {
+    Mode.KNN: Method.KNN,
+    Mode.CENTROID: Method.CENTROID,
+    Mode.SENSE: Method.SENSE,
+    Mode.SENSE_GLOSS: Method.SENSE,
+}
+
+
 def train_counts(groups: Sequence[Group]) -> dict[str, int]:
     """Training vectors per sense key over the searched groups."""
     counts: dict[str, int] = defaultdict(int)
@@ -151,7 +160,7 @@ class Disambiguator:
         self.settings = settings or Settings()
         self.calibration: Calibration | None = None  # maps the knn vote share to a calibrated confidence
         self._centroid_cache: dict[tuple[str, str], tuple[list[str], np.ndarray]] = {}
-        self._sense_vectors: SenseVectors | None = None  # built on first use of the sense mode
+        self._sense_vectors: dict[Mode, SenseVectors] = {}  # built on first use of a sense mode
 
     @property
     def name(self) -> str:
@@ -231,14 +240,14 @@ class Disambiguator:
         answer = Answer(sense=None, confidence=0.0, method=Method.NONE, lemma=lemma, pos=pos)
         if explain:
             answer.candidates = self.candidates(lemma, pos, groups)
-        if not groups and s.mode != Mode.SENSE:
+        if not groups and s.mode not in SENSE_MODES:
             return self._backoff(answer, s)
         ids, sims = self._neighbors(groups, vector, s.k)
         keys = [self.folder.vector_keys[i] for i in ids]
         answer.k_used, answer.neighbor_ids = len(ids), ids
         counts = train_counts(groups)
-        if s.mode == Mode.SENSE:
-            answer.votes, answer.propagated = self._sense_scores(lemma, pos, vector)
+        if s.mode in SENSE_MODES:
+            answer.votes, answer.propagated = self._sense_scores(lemma, pos, vector, s.mode)
             if not answer.votes:
                 return self._backoff(answer, s)
         elif s.mode == Mode.CENTROID:
@@ -249,9 +258,7 @@ class Disambiguator:
             answer.votes = vote(keys, sims, s.vote, max(answer.k_used, 1))
         scores = with_prior(answer.votes, counts, s.prior)
         chosen = winner(scores, keys, sims)
-        answer.method = {Mode.KNN: Method.KNN, Mode.CENTROID: Method.CENTROID, Mode.SENSE: Method.SENSE}[
-            s.mode
-        ]
+        answer.method = METHOD_OF_MODE[s.mode]
         answer.confidence, answer.confidence_kind = self._confidence(scores, chosen, s)
         answer.margin = margin(scores, chosen, s.mode)
         answer.sense = self.inventory.sense(chosen)
@@ -280,11 +287,15 @@ class Disambiguator:
                 scores[name] = max(sim, scores.get(name, -2.0))
         return scores
 
-    def _sense_scores(self, lemma: str, pos: str | None, vector: np.ndarray) -> tuple[dict[str, float], dict]:
+    def _sense_scores(
+        self, lemma: str, pos: str | None, vector: np.ndarray, mode: Mode
+    ) -> tuple[dict[str, float], dict]:
         """Cosine with the sense vector of every WordNet sense of the lemma, and which were propagated."""
-        if self._sense_vectors is None:
-            self._sense_vectors = SenseVectors(self.folder, self.inventory)
-        scores, sources = self._sense_vectors.scores(self.inventory.senses(lemma, pos), vector)
+        if mode not in self._sense_vectors:
+            self._sense_vectors[mode] = SenseVectors(
+                self.folder, self.inventory, with_glosses=mode == Mode.SENSE_GLOSS
+            )
+        scores, sources = self._sense_vectors[mode].scores(self.inventory.senses(lemma, pos), vector)
         return scores, {key: source for key, source in sources.items() if source != Source.OWN}
 
     def _backoff(self, answer: Answer, s: Settings) -> Answer:

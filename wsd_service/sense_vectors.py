@@ -1,6 +1,7 @@
 """One vector per WordNet sense of an index, LMMS style (Loureiro and Jorge 2019): the mean of the sense's
 training vectors; a sense without any takes the mean of its synset's, else of its nearest hypernyms', else
-of its lexicographer file's, so every sense of every lemma can be compared with a query."""
+of its lexicographer file's, so every sense of every lemma can be compared with a query. With glosses
+(LMMS-2048), a sense's score also weighs its WordNet gloss vector equally with its context vector."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from enum import StrEnum
 
 import numpy as np
 
+from index_builder.evidence import source_of
 from index_builder.index_folder import IndexFolder, normalise_rows
 from index_builder.inventory import Sense, SenseInventory
 
@@ -26,21 +28,36 @@ class Source(StrEnum):
 
 
 class SenseVectors:
-    """Sense vectors over one index folder, computed once (one pass over every stored vector)."""
+    """Sense vectors over one index folder, computed once (one pass over every stored vector).
 
-    def __init__(self, folder: IndexFolder, inventory: SenseInventory) -> None:
+    `with_glosses`: the vectors of WordNet gloss contexts (`--evidence wordnet-glosses`) are kept apart, one
+    per sense, instead of joining the context means; a sense's score is then the mean of its context vector's
+    and its gloss vector's cosines with the query, the cosine of LMMS-2048's concatenation [context; gloss]
+    with [query; query]."""
+
+    def __init__(self, folder: IndexFolder, inventory: SenseInventory, with_glosses: bool = False) -> None:
         self.inventory = inventory
+        is_gloss = (
+            np.fromiter((source_of(i) == "wordnet-glosses" for i in folder.instance_ids()), bool, folder.size)
+            if with_glosses
+            else np.zeros(folder.size, bool)
+        )
         sums: dict[str, np.ndarray] = {}
         counts: dict[str, int] = defaultdict(int)
+        glosses: dict[str, np.ndarray] = {}
         for group in folder.groups.values():
             vectors = folder.group_vectors(group)
-            keys = folder.vector_keys[group.first_id : group.first_id + group.count]
-            for row, row_keys in zip(vectors, keys):
+            span = slice(group.first_id, group.first_id + group.count)
+            for row, row_keys, gloss in zip(vectors, folder.vector_keys[span], is_gloss[span]):
                 for key in row_keys:
-                    sums[key] = sums[key] + row if key in sums else row.astype(np.float64)
-                    counts[key] += 1
+                    if gloss:
+                        glosses[key] = row
+                    else:
+                        sums[key] = sums[key] + row if key in sums else row.astype(np.float64)
+                        counts[key] += 1
         self.dim = folder.dim
         self.own = {key: (total / counts[key]) for key, total in sums.items()}
+        self.glosses = glosses
         self._synset_sums: dict[str, tuple[np.ndarray, int]] = {}
         self._lexname_sums: dict[str, tuple[np.ndarray, int]] = {}
         for key, vector in self.own.items():
@@ -94,7 +111,8 @@ class SenseVectors:
     def scores(
         self, senses: Sequence[Sense], query: np.ndarray
     ) -> tuple[dict[str, float], dict[str, Source]]:
-        """Cosine of the query with each sense's vector, and where each vector came from."""
+        """Cosine of the query with each sense's vector (averaged with its gloss vector's, where kept), and
+        where each vector came from."""
         scores: dict[str, float] = {}
         sources: dict[str, Source] = {}
         for sense in senses:
@@ -102,4 +120,7 @@ class SenseVectors:
             if found is not None:
                 scores[sense.key] = float(found[0] @ query)
                 sources[sense.key] = found[1]
+                gloss = self.glosses.get(sense.key)
+                if gloss is not None:
+                    scores[sense.key] = (scores[sense.key] + float(gloss @ query)) / 2
         return scores, sources

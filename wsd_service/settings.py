@@ -20,12 +20,15 @@ class VoteRule(StrEnum):
 
 
 class Mode(StrEnum):
-    """kNN vote over training vectors, the nearest sense centroid of the lemma's training vectors, or the
-    nearest sense vector among all WordNet senses of the lemma (LMMS propagation for unseen senses)."""
+    """kNN vote over training vectors, the nearest sense centroid of the lemma's training vectors, the
+    nearest sense vector among all WordNet senses of the lemma (LMMS propagation for unseen senses), or that
+    sense vector made of the contexts beside the sense's WordNet gloss vector (LMMS-2048: an index built with
+    --evidence wordnet-glosses; without gloss vectors it scores as `sense`)."""
 
     KNN = "knn"
     CENTROID = "centroid"
     SENSE = "sense"
+    SENSE_GLOSS = "sense-gloss"
 
 
 class Backoff(StrEnum):
