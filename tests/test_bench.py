@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from wsd_service.bench.baselines import PUBLISHED_F1
 from wsd_service.cli import main
 
 
@@ -18,25 +19,9 @@ def test_baselines_reproduce_published_wn1st(tmp_path, capsys):
     )
     rows = json.loads(out.read_text())["results"]
     f1 = {(r["system"], r["dataset"]): r["F1"] for r in rows}
-    published_wn1st = {
-        "senseval2": 66.8,
-        "senseval3": 66.2,
-        "semeval2007": 55.2,
-        "semeval2013": 63.0,
-        "semeval2015": 67.8,
-        "ALL": 65.2,
-    }
-    published_mfs = {
-        "senseval2": 65.6,
-        "senseval3": 66.0,
-        "semeval2007": 54.5,
-        "semeval2013": 63.8,
-        "semeval2015": 67.1,
-        "ALL": 64.8,
-    }
-    for dataset, value in published_wn1st.items():
+    for dataset, value in PUBLISHED_F1["wn1st"].items():
         assert abs(f1[("wn1st", dataset)] - value) <= 0.1, dataset
-    for dataset, value in published_mfs.items():
+    for dataset, value in PUBLISHED_F1["mfs"].items():
         assert abs(f1[("mfs", dataset)] - value) <= 1.5, dataset
     # each row names its key file, which an external scorer can re-read
     row = next(r for r in rows if r["system"] == "wn1st" and r["dataset"] == "semeval2007")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from index_builder.errors import WsdError
 from index_builder.paths import EVAL_DATASETS
+from wsd_service.bench.baselines import PUBLISHED_F1
 from wsd_service.bench.lemma_pos import LemmaPosSource
 from wsd_service.settings import Backoff, Mode, Settings, VoteRule
 
@@ -22,8 +23,8 @@ PUBLISHED = [
     ("BERT nearest neighbor (Loureiro & Jorge 2019)", "ALL", 71.6),
     ("ELMo 1-NN (Peters et al. 2018 via Loureiro & Jorge 2019)", "ALL", 69.2),
     ("LMMS, BERT-large sense vectors (Loureiro & Jorge 2019)", "ALL", 75.4),
-    ("MFS-SemCor (Raganato et al. 2017)", "ALL", 64.8),
-    ("WordNet first sense (Raganato et al. 2017)", "ALL", 65.2),
+    ("MFS-SemCor (Raganato et al. 2017)", "ALL", PUBLISHED_F1["mfs"]["ALL"]),
+    ("WordNet first sense (Raganato et al. 2017)", "ALL", PUBLISHED_F1["wn1st"]["ALL"]),
 ]
 
 
