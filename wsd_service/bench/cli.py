@@ -58,6 +58,43 @@ def _comma_list(kind: type) -> Callable[[str], list]:
     return parse
 
 
+# The grid of `wsd bench`: (flag, element type, Settings field, help); each flag takes a comma-separated list
+# and defaults to the one value Settings has.
+GRID_FLAGS = (
+    ("--k", int, "k", "neighbor counts, e.g. 1,3,5,10"),
+    (
+        "--vote",
+        VoteRule,
+        "vote",
+        "vote rules, comma-separated: paper (k' = min(k, rarest sense)), majority, weighted",
+    ),
+    (
+        "--mode",
+        Mode,
+        "mode",
+        (
+            "knn, centroid (nearest sense centroid) and/or sense (nearest sense vector, "
+            "unseen senses propagated from synset, hypernyms or lexicographer file)"
+        ),
+    ),
+    (
+        "--prior",
+        float,
+        "prior",
+        "weights of the senses' training frequency added to their scores, e.g. 0,0.5,1",
+    ),
+    (
+        "--backoff",
+        Backoff,
+        "backoff",
+        (
+            "for lemmas without training vectors: wn1st (WordNet first sense) and/or none "
+            "(unanswered: the paper's protocol)"
+        ),
+    ),
+)
+
+
 def _knn_systems(args: argparse.Namespace, sources: list) -> list:
     from index_builder.index_folder import IndexFolder
     from index_builder.inventory import SenseInventory
@@ -210,35 +247,8 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
         help=f"evaluation sets (default: all of {' '.join(EVAL_DATASETS)})",
     )
     defaults = Settings()
-    bench.add_argument(
-        "--k", type=_comma_list(int), default=[defaults.k], help="neighbor counts, e.g. 1,3,5,10"
-    )
-    bench.add_argument(
-        "--vote",
-        type=_comma_list(VoteRule),
-        default=[defaults.vote],
-        help="vote rules, comma-separated: paper (k' = min(k, rarest sense)), majority, weighted",
-    )
-    bench.add_argument(
-        "--mode",
-        type=_comma_list(Mode),
-        default=[defaults.mode],
-        help="knn, centroid (nearest sense centroid) and/or sense (nearest sense vector, "
-        "unseen senses propagated from synset, hypernyms or lexicographer file)",
-    )
-    bench.add_argument(
-        "--prior",
-        type=_comma_list(float),
-        default=[defaults.prior],
-        help="weights of the senses' training frequency added to their scores, e.g. 0,0.5,1",
-    )
-    bench.add_argument(
-        "--backoff",
-        type=_comma_list(Backoff),
-        default=[defaults.backoff],
-        help="for lemmas without training vectors: wn1st (WordNet first sense) and/or none "
-        "(unanswered: the paper's protocol)",
-    )
+    for flag, kind, field, text in GRID_FLAGS:
+        bench.add_argument(flag, type=_comma_list(kind), default=[getattr(defaults, field)], help=text)
     bench.add_argument("--no-pos-filter", action="store_true", help="search all POS of the lemma")
     bench.add_argument(
         "--lemma-pos",
