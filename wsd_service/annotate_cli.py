@@ -16,7 +16,7 @@ from index_builder.cli import backend_options
 from index_builder.errors import WsdError
 from index_builder.text import TaggedToken
 from wsd_service.annotate import BATCH_SENTENCES, AnnotatedSentence
-from wsd_service.settings import DEFAULT_INDEX
+from wsd_service.cli_arguments import add_index_folder
 
 FORMATS = ("jsonl", "xml")
 # spaCy's universal tags -> the framework's (the universal tagset of Petrov et al. 2012), for words WordNet
@@ -156,13 +156,7 @@ def add_annotate_parser(sub: argparse._SubParsersAction) -> None:
         help="jsonl: one sentence a line, every token with offsets, lemma, POS and sense; "
         "xml: the evaluation framework's corpus and key file (default jsonl)",
     )
-    annotate.add_argument(
-        "--index",
-        type=Path,
-        default=DEFAULT_INDEX,
-        metavar="DIR",
-        help=f"index folder (default {DEFAULT_INDEX})",
-    )
+    add_index_folder(annotate)
     add_decision_arguments(annotate)
     annotate.add_argument(
         "--batch-sentences",

@@ -12,6 +12,7 @@ import numpy as np
 
 from index_builder.errors import WsdError
 from index_builder.inventory import CONTENT_POS
+from wsd_service.cli_arguments import add_index_folders, add_layer_views
 from wsd_service.sense_map import DEFAULT_CAP, MapMethod, SenseMap, find_group, map_lemma, sense_map
 
 MAX_LEGEND = 12  # senses named in the legend; rarer ones share one grey
@@ -184,19 +185,10 @@ def add_map_parser(sub: argparse._SubParsersAction) -> None:
         "indexes/flair-news-fast --png bank.png",
     )
     parser.add_argument("lemma", help="the lemma, e.g. bank")
-    parser.add_argument(
-        "--index",
-        action="append",
-        type=Path,
-        required=True,
-        metavar="DIR",
-        help="index folder (repeatable: one row of panels each)",
-    )
+    add_index_folders(parser, help="index folder (repeatable: one row of panels each)", required=True)
     parser.add_argument("--pos", choices=CONTENT_POS, help="POS (default: the lemma's POS with most vectors)")
-    parser.add_argument(
-        "--layers",
-        type=lambda t: t.split(";"),
-        metavar="SPEC;SPEC",
+    add_layer_views(
+        parser,
         help="layer views of indexes built with --combine concat, e.g. '6;3,4,5,6' (one panel "
         "each); other indexes get one panel",
     )

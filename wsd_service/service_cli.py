@@ -14,6 +14,7 @@ from index_builder.errors import WsdError
 from index_builder.inventory import CONTENT_POS
 from index_builder.text import tag_text
 from wsd_service.calibration import attach_calibrations
+from wsd_service.cli_arguments import add_index_folder, add_index_folders
 from wsd_service.serving import add_serving_arguments
 from wsd_service.settings import DEFAULT_INDEX, Limits, Mode, Settings, VoteRule
 
@@ -174,12 +175,8 @@ def add_service_parsers(sub: argparse._SubParsersAction) -> None:
         description="Serve the REST API (/v1, docs at /docs) and the web page (/) over verified index folders. "
         "Example: wsd serve --index indexes/bert-minilm --build-missing",
     )
-    serve.add_argument(
-        "--index",
-        action="append",
-        type=Path,
-        metavar="DIR",
-        help=f"index folder (repeatable; the first is the default; default {DEFAULT_INDEX})",
+    add_index_folders(
+        serve, help=f"index folder (repeatable; the first is the default; default {DEFAULT_INDEX})"
     )
     serve.add_argument(
         "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)"
@@ -216,13 +213,7 @@ def add_service_parsers(sub: argparse._SubParsersAction) -> None:
     query.add_argument("sentence", help="the sentence, as one argument")
     query.add_argument("--word", required=True, help="the word to disambiguate (as written in the sentence)")
     query.add_argument("--occurrence", type=int, default=1, help="which occurrence of the word (default 1)")
-    query.add_argument(
-        "--index",
-        type=Path,
-        default=DEFAULT_INDEX,
-        metavar="DIR",
-        help=f"index folder (default {DEFAULT_INDEX})",
-    )
+    add_index_folder(query)
     query.add_argument("--lemma", help="lemma of the word (default: derived)")
     query.add_argument("--pos", choices=CONTENT_POS, help="POS of the word (default: derived)")
     add_decision_arguments(query)

@@ -12,6 +12,7 @@ from index_builder.errors import WsdError
 from index_builder.paths import EVAL_DATASETS
 from wsd_service.bench.baselines import PUBLISHED_F1
 from wsd_service.bench.lemma_pos import LemmaPosSource
+from wsd_service.cli_arguments import add_index_folders, add_layer_views
 from wsd_service.settings import Backoff, Mode, Settings, VoteRule
 
 BASELINES = ("mfs", "wn1st")
@@ -230,7 +231,7 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
         "development set), report them on the others. Example: wsd bench --index indexes/bert-minilm "
         "--system mfs --system wn1st --k 1,3,5,10 --vote paper,majority,weighted --json out.json",
     )
-    bench.add_argument("--index", action="append", type=Path, metavar="DIR", help="index folder (repeatable)")
+    add_index_folders(bench, help="index folder (repeatable)")
     bench.add_argument(
         "--system",
         action="append",
@@ -259,10 +260,8 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
         "score every system given only the sentence's words, lemma and POS from the service's spaCy "
         "preprocessing, and report the tagging accuracy and F1 both ways side by side",
     )
-    bench.add_argument(
-        "--layers",
-        type=lambda t: t.split(";"),
-        metavar="SPEC;SPEC",
+    add_layer_views(
+        bench,
         help="layer sweep over indexes built with --combine concat (others are scored whole): "
         "semicolon-separated views, each comma-separated layers summed, e.g. '6;5;4;3,4,5,6'",
     )
