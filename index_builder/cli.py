@@ -8,7 +8,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from index_builder.command import run_command
+from index_builder.command import add_command, run_command
 from index_builder.engines import ENGINES, Engine, LocalEngine, RayEngine
 from index_builder.index_folder import VECTOR_TYPES
 from index_builder.paths import semcor_paths
@@ -91,6 +91,13 @@ def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    """build an index folder
+
+    Build an index folder. Example: index-builder build --backend bert --out indexes/bert-minilm. The corpus
+    is checked first; one with problems is refused with all of them before anything is embedded. Shards of
+    embedded documents are kept until the build is done (or longer, with --keep-shards): run again after a
+    killed build, or on a corrected or extended corpus, and the unchanged shards are reused. --out is replaced
+    only when done."""
     from index_builder.build import BuildSettings, build_index, check_corpus
 
     corpus, keys = args.corpus, args.keys
@@ -134,6 +141,10 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    """check a corpus and its keys without building
+
+    The corpus pass a build starts with: well-formed XML, unique ids, every instance with lemma, POS and sense
+    keys WordNet 3.0 knows, no empty sentence. Lists every problem with file:line."""
     from index_builder.validate import validate_corpus
 
     summary = validate_corpus(args.corpus, args.keys, args.limit_docs)
@@ -145,6 +156,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
+    """summarise an index folder and verify its checksums"""
     from index_builder.evidence import source_of
     from index_builder.index_folder import IndexFolder, verify
 
@@ -171,6 +183,10 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_compact(args: argparse.Namespace) -> int:
+    """re-encode an index's vectors compactly (no re-embedding)
+
+    Copy an index folder with its vectors stored as float16 or 8-bit FAISS scalar-quantised codes. Example:
+    index-builder compact indexes/bert-minilm --out indexes/bert-minilm-fp16 --vector-type float16"""
     from index_builder.index_folder import compact_index
 
     out = compact_index(args.folder, args.out, args.vector_type)
@@ -179,17 +195,7 @@ def cmd_compact(args: argparse.Namespace) -> int:
 
 
 def _add_build_parser(sub: argparse._SubParsersAction) -> None:
-    build = sub.add_parser(
-        "build",
-        help="build an index folder",
-        description=(
-            "Build an index folder. Example: index-builder build --backend bert --out indexes/bert-minilm. "
-            "The corpus is checked first; one with problems is refused with all of them before anything is "
-            "embedded. Shards of embedded documents are kept until the build is done (or longer, with "
-            "--keep-shards): run again after a killed build, or on a corrected or extended corpus, and the "
-            "unchanged shards are reused. --out is replaced only when done."
-        ),
-    )
+    build = add_command(sub, "build", cmd_build)
     build.add_argument("--backend", required=True, help="bert | flair | elmo")
     build.add_argument("--out", required=True, type=Path, help="index folder to write")
     build.add_argument("--corpus", type=Path, help="corpus *.data.xml[.gz] (default: the shipped SemCor)")
@@ -229,7 +235,6 @@ def _add_build_parser(sub: argparse._SubParsersAction) -> None:
     build.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     add_engine_arguments(build)
     add_backend_arguments(build)
-    build.set_defaults(func=cmd_build)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -243,34 +248,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_build_parser(sub)
 
-    compact = sub.add_parser(
-        "compact",
-        help="re-encode an index's vectors compactly (no re-embedding)",
-        description="Copy an index folder with its vectors stored as float16 or 8-bit "
-        "FAISS scalar-quantised codes. Example: index-builder compact indexes/bert-minilm "
-        "--out indexes/bert-minilm-fp16 --vector-type float16",
-    )
+    compact = add_command(sub, "compact", cmd_compact)
     compact.add_argument("folder", type=Path, help="the index folder to copy")
     compact.add_argument("--out", required=True, type=Path, help="the compact index folder to write")
     compact.add_argument("--vector-type", required=True, choices=[t for t in VECTOR_TYPES if t != "float32"])
-    compact.set_defaults(func=cmd_compact)
 
-    check = sub.add_parser(
-        "check",
-        help="check a corpus and its keys without building",
-        description="The corpus pass a build starts with: well-formed XML, unique ids, "
-        "every instance with lemma, POS and sense keys WordNet 3.0 knows, no empty "
-        "sentence. Lists every problem with file:line.",
-    )
+    check = add_command(sub, "check", cmd_check)
     check.add_argument("--corpus", required=True, type=Path, help="corpus *.data.xml[.gz]")
     check.add_argument("--keys", required=True, type=Path, help="gold keys *.gold.key.txt[.gz]")
     check.add_argument("--limit-docs", type=int, help="check only the first N documents")
-    check.set_defaults(func=cmd_check)
 
-    info = sub.add_parser("info", help="summarise an index folder and verify its checksums")
+    info = add_command(sub, "info", cmd_info)
     info.add_argument("folder", type=Path)
     info.add_argument("--json", action="store_true", help="print the whole manifest")
-    info.set_defaults(func=cmd_info)
     return parser
 
 

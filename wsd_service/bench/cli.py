@@ -8,6 +8,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 
+from index_builder.command import add_command
 from index_builder.errors import WsdError
 from index_builder.paths import EVAL_DATASETS
 from wsd_service.bench.baselines import PUBLISHED_F1
@@ -141,6 +142,14 @@ def _knn_systems(args: argparse.Namespace, sources: list) -> list:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    """score baselines and index folders on the standard evaluation sets
+
+    Score systems on the standard all-words WSD sets (Raganato et al. 2017) with the framework's rule: P =
+    correct/answered, R = correct/total, F1, in percent. Each --index is scored with the service's own
+    Disambiguator for every combination of --k, --vote, --mode and --backoff; each evaluation sentence is
+    embedded once per index. Choose settings on semeval2007 (the usual development set), report them on the
+    others. Example: wsd bench --index indexes/bert-minilm --system mfs --system wn1st --k 1,3,5,10 --vote
+    paper,majority,weighted --json out.json"""
     from wsd_service.bench.lemma_pos import PredictedTags, format_report, side_by_side, tagging_accuracy
     from wsd_service.bench.runner import (
         SHORT_NAMES,
@@ -221,16 +230,7 @@ def _add_output_arguments(bench: argparse.ArgumentParser) -> None:
 
 def add_bench_parser(sub: argparse._SubParsersAction) -> None:
     """Register `bench`. Long on purpose: one flat list of the command's flags and their help."""
-    bench = sub.add_parser(
-        "bench",
-        help="score baselines and index folders on the standard evaluation sets",
-        description="Score systems on the standard all-words WSD sets (Raganato et al. 2017) with the "
-        "framework's rule: P = correct/answered, R = correct/total, F1, in percent. Each --index is scored "
-        "with the service's own Disambiguator for every combination of --k, --vote, --mode and --backoff; "
-        "each evaluation sentence is embedded once per index. Choose settings on semeval2007 (the usual "
-        "development set), report them on the others. Example: wsd bench --index indexes/bert-minilm "
-        "--system mfs --system wn1st --k 1,3,5,10 --vote paper,majority,weighted --json out.json",
-    )
+    bench = add_command(sub, "bench", cmd_bench)
     add_index_folders(bench, help="index folder (repeatable)")
     bench.add_argument(
         "--system",
@@ -288,4 +288,3 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
         "wsd serve and wsd query then use it unless a flag or request says otherwise",
     )
     _add_output_arguments(bench)
-    bench.set_defaults(func=cmd_bench)
