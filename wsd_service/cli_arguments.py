@@ -1,9 +1,11 @@
-"""Arguments that several `wsd` commands take, each declared once: the index folders and the layer views."""
+"""Arguments that several `wsd` commands take, each declared once: the index folders, the layer views, and
+flags that set one field of a settings dataclass."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from wsd_service.settings import DEFAULT_INDEX
 
@@ -22,6 +24,15 @@ def add_index_folder(parser: argparse.ArgumentParser) -> None:
 def add_index_folders(parser: argparse.ArgumentParser, help: str, required: bool = False) -> None:
     """`--index DIR`, repeatable: the index folders of a command that takes several, in order."""
     parser.add_argument("--index", action="append", type=Path, required=required, metavar="DIR", help=help)
+
+
+def add_settings_flag(
+    parser: argparse._ActionsContainer, flag: str, defaults: Any, field: str, help: str
+) -> None:
+    """`flag` sets `field` of a settings dataclass: its type and default are those of the field in `defaults`,
+    which `help` may name as {default}."""
+    default = getattr(defaults, field)
+    parser.add_argument(flag, type=type(default), default=default, help=help.format(default=default))
 
 
 def layer_specs(text: str) -> list[str]:

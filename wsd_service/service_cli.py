@@ -15,7 +15,7 @@ from index_builder.errors import WsdError
 from index_builder.inventory import CONTENT_POS
 from index_builder.text import tag_text
 from wsd_service.calibration import attach_calibrations
-from wsd_service.cli_arguments import add_index_folder, add_index_folders
+from wsd_service.cli_arguments import add_index_folder, add_index_folders, add_settings_flag
 from wsd_service.serving import add_serving_arguments
 from wsd_service.settings import DEFAULT_INDEX, Limits, Mode, Settings, VoteRule
 
@@ -187,17 +187,15 @@ def add_service_parsers(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     add_decision_arguments(serve)
     limits = Limits()
-    serve.add_argument(
-        "--max-text-chars",
-        type=int,
-        default=limits.max_text_chars,
-        help=f"longest text accepted (default {limits.max_text_chars})",
+    add_settings_flag(
+        serve, "--max-text-chars", limits, "max_text_chars", "longest text accepted (default {default})"
     )
-    serve.add_argument(
+    add_settings_flag(
+        serve,
         "--max-batch-items",
-        type=int,
-        default=limits.max_batch_items,
-        help=f"most items per batch request (default {limits.max_batch_items})",
+        limits,
+        "max_batch_items",
+        "most items per batch request (default {default})",
     )
     serve.add_argument(
         "--build-missing",
