@@ -15,11 +15,17 @@ from index_builder.paths import semcor_paths
 from index_builder.shards import IndexBuildError
 
 BACKEND_OPTIONS = ("model", "weights", "layers", "combine", "pooling", "batch_size", "threads")
+BUILD_OPTIONS = ("out", "limit_docs", "vector_type", "shard_sentences", "name")  # BuildSettings fields
+
+
+def given_options(args: argparse.Namespace, names: tuple[str, ...]) -> dict:
+    """The options among `names` given on the command line (those left out keep their defaults)."""
+    return {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
 
 
 def backend_options(args: argparse.Namespace) -> dict:
     """The backend options given on the command line (those left out keep the backend's defaults)."""
-    return {name: getattr(args, name) for name in BACKEND_OPTIONS if getattr(args, name, None) is not None}
+    return given_options(args, BACKEND_OPTIONS)
 
 
 def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
@@ -112,16 +118,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         extra = tuple(
             evidence_corpus(source) for source in parse_sources(args.evidence) if source != "semcor"
         )
-    settings = BuildSettings(
-        corpus=corpus,
-        keys=keys,
-        out=args.out,
-        limit_docs=args.limit_docs,
-        vector_type=args.vector_type,
-        shard_sentences=args.shard_sentences,
-        name=args.name,
-        extra=extra,
-    )
+    settings = BuildSettings(corpus=corpus, keys=keys, extra=extra, **given_options(args, BUILD_OPTIONS))
     engine = make_engine(args)  # a missing Ray is reported before the corpus check and the model load
     checked = check_corpus(settings)  # before torch and the model load: a bad corpus is refused in seconds
     from index_builder.backends import create_backend
