@@ -130,6 +130,17 @@ def bert_tiny_index(tmp_path_factory, bert_backend) -> Path:
     return _build(tmp_path_factory, bert_backend, "bert-tiny")
 
 
+@pytest.fixture
+def layer_sweep(tiny_index, tmp_path, monkeypatch) -> list[str]:
+    """`--index` and `--layers` arguments of a sweep over views 0, 1 and 0+1 of a copy of `tiny_index`
+    described as two concatenated layers ("layered"), then over `tiny_index` itself (taken whole)."""
+    from tests.layered_index import fake_backend_ignoring_layers, layered_copy
+
+    layered = layered_copy(tiny_index, tmp_path / "layered")
+    fake_backend_ignoring_layers(monkeypatch)
+    return ["--index", str(layered), "--index", str(tiny_index), "--layers", "0;1;0,1"]
+
+
 # -- the service over the tiny indexes ---------------------------------------------------------------
 
 

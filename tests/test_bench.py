@@ -1,23 +1,17 @@
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from tests.bench_runs import bench_json
 from wsd_service.bench.baselines import PUBLISHED_F1
 from wsd_service.cli import main
 
 
 def test_baselines_reproduce_published_wn1st(tmp_path, capsys):
     """wn1st depends only on WordNet and the test sets: it must match the published figures to 0.1."""
-    out = tmp_path / "bench.json"
     preds = tmp_path / "preds"
-    assert (
-        main(
-            ["bench", "--system", "wn1st", "--system", "mfs", "--json", str(out), "--predictions", str(preds)]
-        )
-        == 0
-    )
-    rows = json.loads(out.read_text())["results"]
+    args = ("--system", "wn1st", "--system", "mfs", "--predictions", preds)
+    rows = bench_json(tmp_path / "bench.json", *args, datasets=())["results"]
     f1 = {(r["system"], r["dataset"]): r["F1"] for r in rows}
     for dataset, value in PUBLISHED_F1["wn1st"].items():
         assert abs(f1[("wn1st", dataset)] - value) <= 0.1, dataset
@@ -42,48 +36,16 @@ def test_unknown_dataset_is_a_usage_error(capsys):
 def test_json_rows_read_back_and_plot(tmp_path):
     from wsd_service.bench.runner import result_from_json
 
-    out, png = tmp_path / "b.json", tmp_path / "b.png"
-    assert (
-        main(
-            [
-                "bench",
-                "--system",
-                "wn1st",
-                "--datasets",
-                "semeval2007",
-                "--json",
-                str(out),
-                "--plot",
-                str(png),
-            ]
-        )
-        == 0
-    )
-    row = json.loads(out.read_text())["results"][0]
+    png = tmp_path / "b.png"
+    row = bench_json(tmp_path / "b.json", "--system", "wn1st", "--plot", png)["results"][0]
     result = result_from_json(row)
     assert round(result.score.f1, 2) == row["F1"] and result.score.correct == row["correct"]
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_knn_index_in_the_benchmark(tiny_index, tmp_path):
-    out = tmp_path / "knn.json"
-    args = [
-        "bench",
-        "--index",
-        str(tiny_index),
-        "--datasets",
-        "semeval2007",
-        "--k",
-        "1,5",
-        "--vote",
-        "paper,majority",
-        "--backoff",
-        "wn1st,none",
-        "--json",
-        str(out),
-    ]
-    assert main(args) == 0
-    rows = json.loads(out.read_text())["results"]
+    args = ("--index", tiny_index, "--k", "1,5", "--vote", "paper,majority", "--backoff", "wn1st,none")
+    rows = bench_json(tmp_path / "knn.json", *args)["results"]
     assert len(rows) == 2 * 2 * 2
     for row in rows:
         cov = row["coverage"]
@@ -99,21 +61,7 @@ def test_knn_index_in_the_benchmark(tiny_index, tmp_path):
 
 def test_predicted_lemma_and_pos_scored_beside_gold(tiny_index, tmp_path, capsys):
     out = tmp_path / "lemma-pos.json"
-    args = [
-        "bench",
-        "--index",
-        str(tiny_index),
-        "--system",
-        "wn1st",
-        "--datasets",
-        "semeval2007",
-        "--lemma-pos",
-        "predicted",
-        "--json",
-        str(out),
-    ]
-    assert main(args) == 0
-    payload = json.loads(out.read_text())
+    payload = bench_json(out, "--index", tiny_index, "--system", "wn1st", "--lemma-pos", "predicted")
     rows = {(r["system"], r["setting"].get("lemma_pos", "gold")): r for r in payload["results"]}
     assert set(rows) == {("wn1st", "gold"), ("wn1st", "predicted"), ("tiny", "gold"), ("tiny", "predicted")}
     tagging = payload["lemma_pos"]["tagging"]["semeval2007"]
@@ -127,5 +75,4 @@ def test_predicted_lemma_and_pos_scored_beside_gold(tiny_index, tmp_path, capsys
         assert rows[(system, "predicted")]["correct"] <= rows[(system, "gold")]["correct"]
     assert side["wn1st"]["F1_predicted"] < side["wn1st"]["F1_gold"]
     assert "F1 with gold and with predicted lemma and POS" in capsys.readouterr().out
-    assert main(["bench", "--system", "wn1st", "--datasets", "semeval2007", "--json", str(out)]) == 0
-    assert "lemma_pos" not in json.loads(out.read_text())  # gold only: the framework's protocol, as before
+    assert "lemma_pos" not in bench_json(out, "--system", "wn1st")  # gold only: the framework's protocol

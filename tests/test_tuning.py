@@ -3,14 +3,13 @@ used by the service unless overridden."""
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
 import pytest
 
 from index_builder.index_folder import IndexFolder, IndexFolderError, verify
-from wsd_service.cli import main
+from tests.bench_runs import bench_json
 from wsd_service.loading import load_indexes
 
 
@@ -18,27 +17,8 @@ from wsd_service.loading import load_indexes
 def tuned_index(tiny_index: Path, tmp_path: Path) -> tuple[Path, list[dict]]:
     folder = tmp_path / "tuned"
     shutil.copytree(tiny_index, folder)
-    out = tmp_path / "grid.json"
-    args = [
-        "bench",
-        "--index",
-        str(folder),
-        "--datasets",
-        "semeval2007",
-        "--k",
-        "1,3,7",
-        "--vote",
-        "majority",
-        "--mode",
-        "knn,sense",
-        "--prior",
-        "0,1",
-        "--tune",
-        "--json",
-        str(out),
-    ]
-    assert main(args) == 0
-    return folder, json.loads(out.read_text())["results"]
+    grid = ("--k", "1,3,7", "--vote", "majority", "--mode", "knn,sense", "--prior", "0,1")
+    return folder, bench_json(tmp_path / "grid.json", "--index", folder, *grid, "--tune")["results"]
 
 
 def test_tune_writes_the_best_development_setting(tuned_index):
