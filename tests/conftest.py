@@ -199,6 +199,16 @@ def _client(app):
     return TestClient(app)
 
 
+@pytest.fixture
+def client_of():
+    """Opens in-process HTTP clients of apps (their lifespan runs: warm-up, batcher) and closes them after
+    the test: `http = client_of(app)`."""
+    import contextlib
+
+    with contextlib.ExitStack() as opened:
+        yield lambda app: opened.enter_context(_client(app))
+
+
 @pytest.fixture(scope="session")
 def client(api_app):
     """An in-process HTTP client of `api_app` (starlette's TestClient), fake backend."""
