@@ -2,32 +2,59 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.bench_runs import bench_json
 from wsd_service.bench.baselines import PUBLISHED_F1
 from wsd_service.cli import main
 
 
-def test_baselines_reproduce_published_wn1st(tmp_path, capsys):
+def test_wn1st_reproduces_the_published_figures_and_writes_its_predictions(tmp_path, capsys):
     """wn1st depends only on WordNet and the test sets: it must match the published figures to 0.1."""
-    preds = tmp_path / "preds"
-    args = ("--system", "wn1st", "--system", "mfs", "--predictions", preds)
-    rows = bench_json(tmp_path / "bench.json", *args, datasets=())["results"]
-    f1 = {(r["system"], r["dataset"]): r["F1"] for r in rows}
+    args = ("--system", "wn1st", "--predictions", tmp_path / "preds")
+    rows = bench_json(tmp_path / "bench.json", *args, datasets=())["results"]  # every set
+    f1 = {r["dataset"]: r["F1"] for r in rows}
     for dataset, value in PUBLISHED_F1["wn1st"].items():
-        assert abs(f1[("wn1st", dataset)] - value) <= 0.1, dataset
-    for dataset, value in PUBLISHED_F1["mfs"].items():
-        assert abs(f1[("mfs", dataset)] - value) <= 1.5, dataset
+        assert abs(f1[dataset] - value) <= 0.1, dataset
     # each row names its key file, which an external scorer can re-read
-    row = next(r for r in rows if r["system"] == "wn1st" and r["dataset"] == "semeval2007")
+    row = next(r for r in rows if r["dataset"] == "semeval2007")
     lines = Path(row["predictions"]).read_text().splitlines()
     assert len(lines) == row["answered"] == 455
     assert lines[0].split()[0] == "d000.s000.t000"
     assert "F1 per dataset" in capsys.readouterr().out
 
 
-def test_unknown_dataset_is_a_usage_error(capsys):
-    import pytest
+def _key_lines(path: Path) -> list[tuple[str, str]]:
+    """(instance id, sense key) of a key file with one answer a line."""
+    return [tuple(line.split()) for line in path.read_text().splitlines()]
 
+
+def test_mfs_counts_the_training_corpus(tmp_path, small_corpus, monkeypatch):
+    """`wsd bench --system mfs` over a tiny stand-in for SemCor that gives sit its second sense."""
+    from index_builder.inventory import SenseInventory
+
+    first, second = [sense.key for sense in SenseInventory().senses("sit", "VERB")][:2]
+    keys = small_corpus[1]
+    keys.write_text(keys.read_text().replace(first, second))
+    monkeypatch.setattr("index_builder.paths.semcor_paths", lambda: small_corpus)
+    args = ("--system", "mfs", "--system", "wn1st", "--predictions", tmp_path / "preds")
+    rows = bench_json(tmp_path / "bench.json", *args)["results"]
+    answers = {r["system"]: dict(_key_lines(Path(r["predictions"]))) for r in rows}
+    sit = "d002.s052.t006"  # the one sit (VERB) of semeval2007
+    assert (answers["mfs"][sit], answers["wn1st"][sit]) == (second, first)
+
+
+@pytest.mark.slow  # counts all of SemCor (226,036 instances); test_mfs_counts_the_training_corpus is the fast check
+def test_mfs_reproduces_the_published_figures(tmp_path):
+    """mfs depends on how SemCor is grouped and reconverted: within 1.5 of the published figures
+    (benchmarks/mfs_differences.py shows why it differs)."""
+    rows = bench_json(tmp_path / "bench.json", "--system", "mfs", datasets=())["results"]
+    f1 = {r["dataset"]: r["F1"] for r in rows}
+    for dataset, value in PUBLISHED_F1["mfs"].items():
+        assert abs(f1[dataset] - value) <= 1.5, dataset
+
+
+def test_unknown_dataset_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as err:
         main(["bench", "--datasets", "nope"])
     assert err.value.code == 2
