@@ -73,9 +73,11 @@ def test_compact_float16_index_finds_the_same_neighbors(tmp_path: Path, bert_bac
     assert list(small.search(group, query, 5)[1][0]) == list(full.search(group, query, 5)[1][0])
 
 
-def test_two_builds_of_the_same_corpus_are_bit_identical(tmp_path: Path, fake_backend, tiny_index: Path):
+def test_two_builds_of_the_same_corpus_are_bit_identical(
+    tmp_path: Path, fake_backend, semcor_head, tiny_index
+):
     # the session's tiny index is the first build (conftest: the first 2 SemCor documents, fake backend)
-    settings = BuildSettings(*semcor_paths(), out=tmp_path / "again" / tiny_index.name, limit_docs=2)
+    settings = BuildSettings(*semcor_head, out=tmp_path / "again" / tiny_index.name)
     assert_same_index(build_index(fake_backend, settings, progress=False), tiny_index)
 
 
