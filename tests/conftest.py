@@ -16,7 +16,8 @@ def pytest_configure(config):
     )
     config.addinivalue_line(
         "markers",
-        "slow: needs a real model, a browser, a server under load or fuzzing; "
+        "slow: needs a real model, a browser, a server under load, fuzzing, a fresh Python process or the "
+        "whole SemCor; "
         "`make test` runs it, `make check` leaves it out",
     )
 
