@@ -1,7 +1,8 @@
 # Entry points, each creating the environment on first use and fast afterwards:
 #   make serve   build the default index once if it is missing, then serve on http://127.0.0.1:8000
 #   make test    lint, format check and the whole test suite (what CI runs)
-#   make check   lint, format check and the fast tier (no real models, browser, load or fuzzing)
+#   make check   lint, format check and the fast tier (in-process; no real models, browser, load, fuzzing,
+#                fresh processes or whole-SemCor passes)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp

@@ -12,18 +12,11 @@ from index_builder.corpus import read_corpus
 from index_builder.inventory import SenseInventory
 from index_builder.paths import EVAL_DATASETS, semcor_paths
 from index_builder.sense_counts import count_senses, group_of
-from wsd_service.bench.baselines import MostFrequentSense
+from wsd_service.bench.baselines import PUBLISHED_F1, MostFrequentSense
 from wsd_service.bench.runner import SHORT_NAMES, load_eval_set
 from wsd_service.bench.scorer import score
 
-PUBLISHED = {
-    "senseval2": 65.6,
-    "senseval3": 66.0,
-    "semeval2007": 54.5,
-    "semeval2013": 63.8,
-    "semeval2015": 67.1,
-    "ALL": 64.8,
-}
+PUBLISHED = PUBLISHED_F1["mfs"]
 
 
 def key_lemma_counts(inventory: SenseInventory) -> dict:

@@ -8,18 +8,24 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from index_builder.command import run_command
+from index_builder.command import add_command, run_command
 from index_builder.engines import ENGINES, Engine, LocalEngine, RayEngine
 from index_builder.index_folder import VECTOR_TYPES
 from index_builder.paths import semcor_paths
 from index_builder.shards import IndexBuildError
 
 BACKEND_OPTIONS = ("model", "weights", "layers", "combine", "pooling", "batch_size", "threads")
+BUILD_OPTIONS = ("out", "limit_docs", "vector_type", "shard_sentences", "name")  # BuildSettings fields
+
+
+def given_options(args: argparse.Namespace, names: tuple[str, ...]) -> dict:
+    """The options among `names` given on the command line (those left out keep their defaults)."""
+    return {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
 
 
 def backend_options(args: argparse.Namespace) -> dict:
     """The backend options given on the command line (those left out keep the backend's defaults)."""
-    return {name: getattr(args, name) for name in BACKEND_OPTIONS if getattr(args, name, None) is not None}
+    return given_options(args, BACKEND_OPTIONS)
 
 
 def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
@@ -91,6 +97,13 @@ def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    """build an index folder
+
+    Build an index folder. Example: index-builder build --backend bert --out indexes/bert-minilm. The corpus
+    is checked first; one with problems is refused with all of them before anything is embedded. Shards of
+    embedded documents are kept until the build is done (or longer, with --keep-shards): run again after a
+    killed build, or on a corrected or extended corpus, and the unchanged shards are reused. --out is replaced
+    only when done."""
     from index_builder.build import BuildSettings, build_index, check_corpus
 
     corpus, keys = args.corpus, args.keys
@@ -105,16 +118,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         extra = tuple(
             evidence_corpus(source) for source in parse_sources(args.evidence) if source != "semcor"
         )
-    settings = BuildSettings(
-        corpus=corpus,
-        keys=keys,
-        out=args.out,
-        limit_docs=args.limit_docs,
-        vector_type=args.vector_type,
-        shard_sentences=args.shard_sentences,
-        name=args.name,
-        extra=extra,
-    )
+    settings = BuildSettings(corpus=corpus, keys=keys, extra=extra, **given_options(args, BUILD_OPTIONS))
     engine = make_engine(args)  # a missing Ray is reported before the corpus check and the model load
     checked = check_corpus(settings)  # before torch and the model load: a bad corpus is refused in seconds
     from index_builder.backends import create_backend
@@ -134,6 +138,10 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    """check a corpus and its keys without building
+
+    The corpus pass a build starts with: well-formed XML, unique ids, every instance with lemma, POS and sense
+    keys WordNet 3.0 knows, no empty sentence. Lists every problem with file:line."""
     from index_builder.validate import validate_corpus
 
     summary = validate_corpus(args.corpus, args.keys, args.limit_docs)
@@ -156,6 +164,7 @@ def _build_cost(build: dict) -> str:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
+    """summarise an index folder and verify its checksums"""
     from index_builder.evidence import source_of
     from index_builder.index_folder import IndexFolder, verify
 
@@ -183,6 +192,10 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_compact(args: argparse.Namespace) -> int:
+    """re-encode an index's vectors compactly (no re-embedding)
+
+    Copy an index folder with its vectors stored as float16 or 8-bit FAISS scalar-quantised codes. Example:
+    index-builder compact indexes/bert-minilm --out indexes/bert-minilm-fp16 --vector-type float16"""
     from index_builder.index_folder import compact_index
 
     out = compact_index(args.folder, args.out, args.vector_type)
@@ -191,17 +204,7 @@ def cmd_compact(args: argparse.Namespace) -> int:
 
 
 def _add_build_parser(sub: argparse._SubParsersAction) -> None:
-    build = sub.add_parser(
-        "build",
-        help="build an index folder",
-        description=(
-            "Build an index folder. Example: index-builder build --backend bert --out indexes/bert-minilm. "
-            "The corpus is checked first; one with problems is refused with all of them before anything is "
-            "embedded. Shards of embedded documents are kept until the build is done (or longer, with "
-            "--keep-shards): run again after a killed build, or on a corrected or extended corpus, and the "
-            "unchanged shards are reused. --out is replaced only when done."
-        ),
-    )
+    build = add_command(sub, "build", cmd_build)
     build.add_argument("--backend", required=True, help="bert | flair | elmo")
     build.add_argument("--out", required=True, type=Path, help="index folder to write")
     build.add_argument("--corpus", type=Path, help="corpus *.data.xml[.gz] (default: the shipped SemCor)")
@@ -241,7 +244,6 @@ def _add_build_parser(sub: argparse._SubParsersAction) -> None:
     build.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     add_engine_arguments(build)
     add_backend_arguments(build)
-    build.set_defaults(func=cmd_build)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -255,34 +257,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_build_parser(sub)
 
-    compact = sub.add_parser(
-        "compact",
-        help="re-encode an index's vectors compactly (no re-embedding)",
-        description="Copy an index folder with its vectors stored as float16 or 8-bit "
-        "FAISS scalar-quantised codes. Example: index-builder compact indexes/bert-minilm "
-        "--out indexes/bert-minilm-fp16 --vector-type float16",
-    )
+    compact = add_command(sub, "compact", cmd_compact)
     compact.add_argument("folder", type=Path, help="the index folder to copy")
     compact.add_argument("--out", required=True, type=Path, help="the compact index folder to write")
     compact.add_argument("--vector-type", required=True, choices=[t for t in VECTOR_TYPES if t != "float32"])
-    compact.set_defaults(func=cmd_compact)
 
-    check = sub.add_parser(
-        "check",
-        help="check a corpus and its keys without building",
-        description="The corpus pass a build starts with: well-formed XML, unique ids, "
-        "every instance with lemma, POS and sense keys WordNet 3.0 knows, no empty "
-        "sentence. Lists every problem with file:line.",
-    )
+    check = add_command(sub, "check", cmd_check)
     check.add_argument("--corpus", required=True, type=Path, help="corpus *.data.xml[.gz]")
     check.add_argument("--keys", required=True, type=Path, help="gold keys *.gold.key.txt[.gz]")
     check.add_argument("--limit-docs", type=int, help="check only the first N documents")
-    check.set_defaults(func=cmd_check)
 
-    info = sub.add_parser("info", help="summarise an index folder and verify its checksums")
+    info = add_command(sub, "info", cmd_info)
     info.add_argument("folder", type=Path)
     info.add_argument("--json", action="store_true", help="print the whole manifest")
-    info.set_defaults(func=cmd_info)
     return parser
 
 

@@ -1,15 +1,29 @@
-"""How both command lines run a parsed command: logging, then the project's own errors as one line (with
-the traceback under -v), never a traceback for a user error."""
+"""How both command lines register their subcommands and run a parsed one: logging, then the project's own
+errors as one line (with the traceback under -v), never a traceback for a user error."""
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import logging
 import sys
+from collections.abc import Callable
 
 from index_builder.errors import WsdError
 
 log = logging.getLogger(__name__)
+
+
+def add_command(
+    sub: argparse._SubParsersAction, name: str, func: Callable[[argparse.Namespace], int]
+) -> argparse.ArgumentParser:
+    """Register the subcommand `name`, which `run_command` runs as `func(args)`, and return its parser for
+    its arguments. The command's help is the first line of func's docstring, its description the paragraph
+    after it, so each command's text is written once, beside the code that runs it."""
+    summary, _, description = (inspect.getdoc(func) or "").partition("\n")
+    parser = sub.add_parser(name, help=summary, description=" ".join(description.split()) or None)
+    parser.set_defaults(func=func)
+    return parser
 
 
 def run_command(prog: str, args: argparse.Namespace, interrupted: str = "interrupted") -> int:

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from nltk.corpus.reader.wordnet import WordNetError
+from nltk.corpus.reader.wordnet import WordNetCorpusReader, WordNetError
 
 from index_builder.paths import nltk_data_dir
 
 if TYPE_CHECKING:  # pragma: no cover
-    from nltk.corpus.reader.wordnet import Lemma, WordNetCorpusReader
+    from nltk.corpus.reader.wordnet import Lemma
 
 # The one POS mapping: universal tags of the evaluation framework <-> WordNet POS letters.
 UPOS_TO_WN = {"NOUN": "n", "VERB": "v", "ADJ": "a", "ADV": "r"}
@@ -30,18 +30,28 @@ class Sense:
     examples: tuple[str, ...]
 
 
+class _WordNet30(WordNetCorpusReader):
+    """nltk's WordNet reader without its map of another WordNet version onto this one, which only its
+    multilingual (OMW) functions use and nothing here does. nltk builds the map on every load, comparing
+    this WordNet's version ("3.0") with a corpus name ("wordnet"), which never match: it read index.sense
+    twice to map WordNet 3.0 onto itself, about half of the load time."""
+
+    def map_wn(self, version: str = "wordnet") -> None:
+        return None
+
+
 @lru_cache(maxsize=1)
 def wordnet() -> WordNetCorpusReader:
     """nltk's WordNet reader over the shipped WordNet 3.0 (never `nltk.download`)."""
     import nltk
+    from nltk.corpus.reader import CorpusReader
+    from nltk.corpus.util import LazyCorpusLoader
 
     path = str(nltk_data_dir())
     if path not in nltk.data.path:
         nltk.data.path.insert(0, path)
-    from nltk.corpus import wordnet as wn
-
-    wn.ensure_loaded()
-    return wn
+    omw = LazyCorpusLoader("omw-1.4", CorpusReader, r".*/wn-data-.*\.tab", encoding="utf8")  # never read
+    return _WordNet30(nltk.data.find("corpora/wordnet.zip/wordnet/"), omw)
 
 
 @lru_cache(maxsize=1)

@@ -16,7 +16,8 @@ def pytest_configure(config):
     )
     config.addinivalue_line(
         "markers",
-        "slow: needs a real model, a browser, a server under load or fuzzing; "
+        "slow: needs a real model, a browser, a server under load, fuzzing, a fresh Python process or the "
+        "whole SemCor; "
         "`make test` runs it, `make check` leaves it out",
     )
 
@@ -102,12 +103,26 @@ def flair_news(flair_cache: Path):
     return create_backend("flair", cache_dir=flair_cache, batch_size=3, threads=1)  # 1 thread: shared machine
 
 
-def _build(tmp_path_factory: pytest.TempPathFactory, backend, name: str) -> Path:
-    from index_builder.build import BuildSettings, build_index
+@pytest.fixture(scope="session")
+def semcor_head(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The first 2 SemCor documents as a corpus of their own, under SemCor's file names: what the tiny
+    indexes are built from (the same index as SemCor with --limit-docs 2, but for the manifest's corpus
+    checksums), without reading all 226,036 SemCor keys at each build."""
+    from index_builder.corpus import read_corpus
+    from index_builder.corpus_writer import write_corpus
     from index_builder.paths import semcor_paths
 
+    folder = tmp_path_factory.mktemp("semcor-head")
+    corpus, keys = (folder / path.name for path in semcor_paths())
+    write_corpus(read_corpus(*semcor_paths(), limit_docs=2), corpus, keys, source="semcor")
+    return corpus, keys
+
+
+def _build(tmp_path_factory: pytest.TempPathFactory, backend, corpus: tuple[Path, Path], name: str) -> Path:
+    from index_builder.build import BuildSettings, build_index
+
     out = tmp_path_factory.mktemp("indexes") / name
-    return build_index(backend, BuildSettings(*semcor_paths(), out=out, limit_docs=2), progress=False)
+    return build_index(backend, BuildSettings(*corpus, out=out), progress=False)
 
 
 @pytest.fixture(scope="session")
@@ -119,15 +134,26 @@ def fake_backend():
 
 
 @pytest.fixture(scope="session")
-def tiny_index(tmp_path_factory, fake_backend) -> Path:
+def tiny_index(tmp_path_factory, fake_backend, semcor_head) -> Path:
     """An index folder over the first 2 SemCor documents with the fake backend (well under a second)."""
-    return _build(tmp_path_factory, fake_backend, "tiny")
+    return _build(tmp_path_factory, fake_backend, semcor_head, "tiny")
 
 
 @pytest.fixture(scope="session")
-def bert_tiny_index(tmp_path_factory, bert_backend) -> Path:
+def bert_tiny_index(tmp_path_factory, bert_backend, semcor_head) -> Path:
     """A real index folder over the first 2 SemCor documents with the default bert backend (a few seconds)."""
-    return _build(tmp_path_factory, bert_backend, "bert-tiny")
+    return _build(tmp_path_factory, bert_backend, semcor_head, "bert-tiny")
+
+
+@pytest.fixture
+def layer_sweep(tiny_index, tmp_path, monkeypatch) -> list[str]:
+    """`--index` and `--layers` arguments of a sweep over views 0, 1 and 0+1 of a copy of `tiny_index`
+    described as two concatenated layers ("layered"), then over `tiny_index` itself (taken whole)."""
+    from tests.layered_index import fake_backend_ignoring_layers, layered_copy
+
+    layered = layered_copy(tiny_index, tmp_path / "layered")
+    fake_backend_ignoring_layers(monkeypatch)
+    return ["--index", str(layered), "--index", str(tiny_index), "--layers", "0;1;0,1"]
 
 
 # -- the service over the tiny indexes ---------------------------------------------------------------
@@ -186,6 +212,16 @@ def _client(app):
         from fastapi.testclient import TestClient
 
     return TestClient(app)
+
+
+@pytest.fixture
+def client_of():
+    """Opens in-process HTTP clients of apps (their lifespan runs: warm-up, batcher) and closes them after
+    the test: `http = client_of(app)`."""
+    import contextlib
+
+    with contextlib.ExitStack() as opened:
+        yield lambda app: opened.enter_context(_client(app))
 
 
 @pytest.fixture(scope="session")

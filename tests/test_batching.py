@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import httpx
 import pytest
 
-from tests.marked_backend import EXPLODE, SLOW, MarkedBackend
+from tests.marked_backend import EXPLODE, HELD, HOLD, RELEASE, MarkedBackend
 from tests.server_thread import running_server
 from wsd_service.batching import BatchingError, BatchSettings, MicroBatcher
 
@@ -212,7 +212,7 @@ SENTENCES = [
 
 @pytest.fixture
 def marked_server(tiny_index):
-    """A server over the tiny index whose embedder raises on EXPLODE and is slow on SLOW."""
+    """A server over the tiny index whose embedder raises on EXPLODE and holds the model on HOLD."""
     from index_builder.index_folder import IndexFolder
     from wsd_service.api.app import create_app
     from wsd_service.disambiguator import Disambiguator
@@ -228,13 +228,26 @@ def _request(text: str, word: str) -> dict:
     return {"text": text, "target": {"start": start, "end": start + len(word)}}
 
 
-async def _concurrently(url: str, bodies: list[dict], slow_first: dict | None = None) -> list[httpx.Response]:
+async def _until(condition: Callable[[], bool], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.01)
+
+
+async def _behind_a_held_request(url: str, batcher: MicroBatcher, bodies: list[dict]) -> list[httpx.Response]:
+    """POST the bodies at once while a first request holds the model in its forward pass; release it once
+    every body waits behind it, so that they are answered in full batches."""
+    HELD.clear()
+    RELEASE.clear()
     async with httpx.AsyncClient(base_url=url, timeout=60) as http:
-        first = asyncio.create_task(http.post("/v1/disambiguate", json=slow_first)) if slow_first else None
-        await asyncio.sleep(0.3 if slow_first else 0)  # the slow request holds the model meanwhile
-        responses = await asyncio.gather(*(http.post("/v1/disambiguate", json=body) for body in bodies))
-        if first is not None:
-            assert (await first).status_code == 200
+        first = asyncio.create_task(http.post("/v1/disambiguate", json=_request(f"A {HOLD} bank.", "bank")))
+        await _until(HELD.is_set)
+        rest = asyncio.gather(*(http.post("/v1/disambiguate", json=body) for body in bodies))
+        await _until(lambda: batcher.waiting == len(bodies))
+        RELEASE.set()
+        responses = await rest
+        assert (await first).status_code == 200
         return responses
 
 
@@ -242,12 +255,12 @@ def test_concurrent_requests_share_forward_passes_and_get_their_own_answers(mark
     url, batcher = marked_server
     texts = [SENTENCES[i % len(SENTENCES)] for i in range(20)]
     bodies = [_request(text, text.split()[1]) for text in texts]
-    responses = asyncio.run(_concurrently(url, bodies, slow_first=_request("A SLOW bank.", "bank")))
+    responses = asyncio.run(_behind_a_held_request(url, batcher, bodies))
     for body, response in zip(bodies, responses):
         assert response.status_code == 200, response.text
         start, end = body["target"]["start"], body["target"]["end"]
         assert response.json()["target"]["token"] == body["text"][start:end]
-    assert batcher.stats.largest == 8  # queued behind the slow request: full batches
+    assert batcher.stats.largest == 8  # queued behind the held request: full batches
     assert batcher.stats.batches < 21
 
 
@@ -255,7 +268,7 @@ def test_a_request_that_breaks_the_embedder_fails_alone(marked_server):
     url, batcher = marked_server
     bodies = [_request(text, text.split()[1]) for text in SENTENCES[:5]]
     bodies.insert(2, _request(f"The {EXPLODE} bank.", "bank"))
-    responses = asyncio.run(_concurrently(url, bodies, slow_first=_request(f"A {SLOW} bank.", "bank")))
+    responses = asyncio.run(_behind_a_held_request(url, batcher, bodies))
     statuses = [r.status_code for r in responses]
     assert statuses == [200, 200, 500, 200, 200, 200]
     assert responses[2].json() == {"detail": "internal error; the service log has the details"}

@@ -1,54 +1,60 @@
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+import pytest
+
+from tests.bench_runs import bench_json
+from wsd_service.bench.baselines import PUBLISHED_F1
 from wsd_service.cli import main
 
 
-def test_baselines_reproduce_published_wn1st(tmp_path, capsys):
+def test_wn1st_reproduces_the_published_figures_and_writes_its_predictions(tmp_path, capsys):
     """wn1st depends only on WordNet and the test sets: it must match the published figures to 0.1."""
-    out = tmp_path / "bench.json"
-    preds = tmp_path / "preds"
-    assert (
-        main(
-            ["bench", "--system", "wn1st", "--system", "mfs", "--json", str(out), "--predictions", str(preds)]
-        )
-        == 0
-    )
-    rows = json.loads(out.read_text())["results"]
-    f1 = {(r["system"], r["dataset"]): r["F1"] for r in rows}
-    published_wn1st = {
-        "senseval2": 66.8,
-        "senseval3": 66.2,
-        "semeval2007": 55.2,
-        "semeval2013": 63.0,
-        "semeval2015": 67.8,
-        "ALL": 65.2,
-    }
-    published_mfs = {
-        "senseval2": 65.6,
-        "senseval3": 66.0,
-        "semeval2007": 54.5,
-        "semeval2013": 63.8,
-        "semeval2015": 67.1,
-        "ALL": 64.8,
-    }
-    for dataset, value in published_wn1st.items():
-        assert abs(f1[("wn1st", dataset)] - value) <= 0.1, dataset
-    for dataset, value in published_mfs.items():
-        assert abs(f1[("mfs", dataset)] - value) <= 1.5, dataset
+    args = ("--system", "wn1st", "--predictions", tmp_path / "preds")
+    rows = bench_json(tmp_path / "bench.json", *args, datasets=())["results"]  # every set
+    f1 = {r["dataset"]: r["F1"] for r in rows}
+    for dataset, value in PUBLISHED_F1["wn1st"].items():
+        assert abs(f1[dataset] - value) <= 0.1, dataset
     # each row names its key file, which an external scorer can re-read
-    row = next(r for r in rows if r["system"] == "wn1st" and r["dataset"] == "semeval2007")
+    row = next(r for r in rows if r["dataset"] == "semeval2007")
     lines = Path(row["predictions"]).read_text().splitlines()
     assert len(lines) == row["answered"] == 455
     assert lines[0].split()[0] == "d000.s000.t000"
     assert "F1 per dataset" in capsys.readouterr().out
 
 
-def test_unknown_dataset_is_a_usage_error(capsys):
-    import pytest
+def _key_lines(path: Path) -> list[tuple[str, str]]:
+    """(instance id, sense key) of a key file with one answer a line."""
+    return [tuple(line.split()) for line in path.read_text().splitlines()]
 
+
+def test_mfs_counts_the_training_corpus(tmp_path, small_corpus, monkeypatch):
+    """`wsd bench --system mfs` over a tiny stand-in for SemCor that gives sit its second sense."""
+    from index_builder.inventory import SenseInventory
+
+    first, second = [sense.key for sense in SenseInventory().senses("sit", "VERB")][:2]
+    keys = small_corpus[1]
+    keys.write_text(keys.read_text().replace(first, second))
+    monkeypatch.setattr("index_builder.paths.semcor_paths", lambda: small_corpus)
+    args = ("--system", "mfs", "--system", "wn1st", "--predictions", tmp_path / "preds")
+    rows = bench_json(tmp_path / "bench.json", *args)["results"]
+    answers = {r["system"]: dict(_key_lines(Path(r["predictions"]))) for r in rows}
+    sit = "d002.s052.t006"  # the one sit (VERB) of semeval2007
+    assert (answers["mfs"][sit], answers["wn1st"][sit]) == (second, first)
+
+
+@pytest.mark.slow  # counts all of SemCor (226,036 instances); test_mfs_counts_the_training_corpus is the fast check
+def test_mfs_reproduces_the_published_figures(tmp_path):
+    """mfs depends on how SemCor is grouped and reconverted: within 1.5 of the published figures
+    (benchmarks/mfs_differences.py shows why it differs)."""
+    rows = bench_json(tmp_path / "bench.json", "--system", "mfs", datasets=())["results"]
+    f1 = {r["dataset"]: r["F1"] for r in rows}
+    for dataset, value in PUBLISHED_F1["mfs"].items():
+        assert abs(f1[dataset] - value) <= 1.5, dataset
+
+
+def test_unknown_dataset_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as err:
         main(["bench", "--datasets", "nope"])
     assert err.value.code == 2
@@ -57,48 +63,16 @@ def test_unknown_dataset_is_a_usage_error(capsys):
 def test_json_rows_read_back_and_plot(tmp_path):
     from wsd_service.bench.runner import result_from_json
 
-    out, png = tmp_path / "b.json", tmp_path / "b.png"
-    assert (
-        main(
-            [
-                "bench",
-                "--system",
-                "wn1st",
-                "--datasets",
-                "semeval2007",
-                "--json",
-                str(out),
-                "--plot",
-                str(png),
-            ]
-        )
-        == 0
-    )
-    row = json.loads(out.read_text())["results"][0]
+    png = tmp_path / "b.png"
+    row = bench_json(tmp_path / "b.json", "--system", "wn1st", "--plot", png)["results"][0]
     result = result_from_json(row)
     assert round(result.score.f1, 2) == row["F1"] and result.score.correct == row["correct"]
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_knn_index_in_the_benchmark(tiny_index, tmp_path):
-    out = tmp_path / "knn.json"
-    args = [
-        "bench",
-        "--index",
-        str(tiny_index),
-        "--datasets",
-        "semeval2007",
-        "--k",
-        "1,5",
-        "--vote",
-        "paper,majority",
-        "--backoff",
-        "wn1st,none",
-        "--json",
-        str(out),
-    ]
-    assert main(args) == 0
-    rows = json.loads(out.read_text())["results"]
+    args = ("--index", tiny_index, "--k", "1,5", "--vote", "paper,majority", "--backoff", "wn1st,none")
+    rows = bench_json(tmp_path / "knn.json", *args)["results"]
     assert len(rows) == 2 * 2 * 2
     for row in rows:
         cov = row["coverage"]
@@ -114,21 +88,7 @@ def test_knn_index_in_the_benchmark(tiny_index, tmp_path):
 
 def test_predicted_lemma_and_pos_scored_beside_gold(tiny_index, tmp_path, capsys):
     out = tmp_path / "lemma-pos.json"
-    args = [
-        "bench",
-        "--index",
-        str(tiny_index),
-        "--system",
-        "wn1st",
-        "--datasets",
-        "semeval2007",
-        "--lemma-pos",
-        "predicted",
-        "--json",
-        str(out),
-    ]
-    assert main(args) == 0
-    payload = json.loads(out.read_text())
+    payload = bench_json(out, "--index", tiny_index, "--system", "wn1st", "--lemma-pos", "predicted")
     rows = {(r["system"], r["setting"].get("lemma_pos", "gold")): r for r in payload["results"]}
     assert set(rows) == {("wn1st", "gold"), ("wn1st", "predicted"), ("tiny", "gold"), ("tiny", "predicted")}
     tagging = payload["lemma_pos"]["tagging"]["semeval2007"]
@@ -142,5 +102,4 @@ def test_predicted_lemma_and_pos_scored_beside_gold(tiny_index, tmp_path, capsys
         assert rows[(system, "predicted")]["correct"] <= rows[(system, "gold")]["correct"]
     assert side["wn1st"]["F1_predicted"] < side["wn1st"]["F1_gold"]
     assert "F1 with gold and with predicted lemma and POS" in capsys.readouterr().out
-    assert main(["bench", "--system", "wn1st", "--datasets", "semeval2007", "--json", str(out)]) == 0
-    assert "lemma_pos" not in json.loads(out.read_text())  # gold only: the framework's protocol, as before
+    assert "lemma_pos" not in bench_json(out, "--system", "wn1st")  # gold only: the framework's protocol

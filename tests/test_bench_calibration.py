@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 
+from tests.bench_runs import bench_json
 from wsd_service.bench.calibration import VoteAnswers, reliability
 from wsd_service.bench.runner import Prediction, load_eval_set
 from wsd_service.calibration import load_calibration
-from wsd_service.cli import main
 from wsd_service.settings import Settings
 
 
@@ -44,26 +42,9 @@ def test_vote_answers_leave_out_backoff_and_a_held_out_set():
 
 
 def test_bench_calibration_writes_a_map_the_service_reads(tiny_index, tmp_path, capsys):
-    out, folder = tmp_path / "bench.json", tmp_path / "calibration"
-    assert (
-        main(
-            [
-                "bench",
-                "--index",
-                str(tiny_index),
-                "--datasets",
-                "semeval2007",
-                "--k",
-                "5,10",
-                "--calibration",
-                str(folder),
-                "--json",
-                str(out),
-            ]
-        )
-        == 0
-    )
-    [report] = json.loads(out.read_text())["calibration"]
+    folder = tmp_path / "calibration"
+    args = ("--index", tiny_index, "--k", "5,10", "--calibration", folder)
+    [report] = bench_json(tmp_path / "bench.json", *args)["calibration"]
     assert report["system"] == "tiny" and report["settings"]["k"] == 5  # the first setting of the grid
     assert [r["dataset"] for r in report["before"]] == ["semeval2007", "ALL", "ALL without SE07"]
     before = {r["dataset"]: r for r in report["before"]}

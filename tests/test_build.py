@@ -4,6 +4,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -72,12 +73,12 @@ def test_compact_float16_index_finds_the_same_neighbors(tmp_path: Path, bert_bac
     assert list(small.search(group, query, 5)[1][0]) == list(full.search(group, query, 5)[1][0])
 
 
-def test_two_builds_of_the_same_corpus_are_bit_identical(tmp_path: Path, fake_backend):
-    folders = []
-    for run in ("first", "second"):
-        settings = BuildSettings(*semcor_paths(), out=tmp_path / run / "idx", limit_docs=1)
-        folders.append(build_index(fake_backend, settings, progress=False))
-    assert_same_index(*folders)
+def test_two_builds_of_the_same_corpus_are_bit_identical(
+    tmp_path: Path, fake_backend, semcor_head, tiny_index
+):
+    # the session's tiny index is the first build (conftest: the first 2 SemCor documents, fake backend)
+    settings = BuildSettings(*semcor_head, out=tmp_path / "again" / tiny_index.name)
+    assert_same_index(build_index(fake_backend, settings, progress=False), tiny_index)
 
 
 def _build_cmd(out: Path, limit_docs: int, shard: int) -> list[str]:
@@ -90,6 +91,7 @@ def _vectors(folder: Path) -> np.ndarray:
     return opened.vectors(range(opened.size))
 
 
+@pytest.mark.slow  # three builds in fresh Pythons; test_an_interrupted_build_resumes_... is the fast check
 def test_resume_after_kill_9_reuses_the_finished_shards_and_gives_the_same_index(
     tmp_path: Path, tiny_index: Path
 ):
@@ -191,6 +193,39 @@ def test_a_corrected_or_extended_corpus_embeds_only_changed_shards_and_matches_a
     assert build(documents, fresh=True) == 12
 
 
+class InterruptedBackend(FakeBackend):
+    """The fake backend, interrupted (as by Ctrl-C) when asked for more than `left` sentences."""
+
+    def __init__(self, left: int) -> None:
+        super().__init__()
+        self.left = left
+
+    def _embed_words(self, batch: list[list[str]]) -> list[np.ndarray]:
+        if len(batch) > self.left:
+            raise KeyboardInterrupt
+        self.left -= len(batch)
+        return super()._embed_words(batch)
+
+
+def test_an_interrupted_build_resumes_from_its_finished_shards_and_gives_the_same_index(
+    tmp_path: Path, caplog
+):
+    corpus = _write_corpus(tmp_path / "corpus", [_document(n) for n in range(5)])  # shards: d0+d1, d2+d3, d4
+    out = tmp_path / "resumed" / "idx"
+    settings = BuildSettings(*corpus, out=out, shard_sentences=4, name="idx")
+    with pytest.raises(KeyboardInterrupt):
+        build_index(InterruptedBackend(left=4), settings, progress=False)  # stopped in the second shard
+    assert not out.exists()  # nothing half-written at --out
+    assert len(list(work_folder(out.resolve()).glob("shard-*.json"))) == 1
+    backend = CountingBackend()
+    with caplog.at_level(logging.INFO, logger="index_builder"):
+        build_index(backend, settings, progress=False)
+    assert "3 shards: 1 finished earlier and reused" in caplog.text and backend.sentences == 6
+    assert not work_folder(out.resolve()).exists()
+    one_go = BuildSettings(*corpus, out=tmp_path / "one-go" / "idx", shard_sentences=4, name="idx")
+    assert_same_index(out, build_index(CountingBackend(), one_go, progress=False))
+
+
 def test_a_corpus_with_problems_is_refused_before_any_embedding(tmp_path: Path, fake_backend):
     backend = CountingBackend()
     xml, keys = _write_corpus(tmp_path / "corpus", [_document(0), _document(1)])
@@ -219,9 +254,9 @@ def test_stale_files_in_the_work_folder_are_dropped_with_a_log_line(tmp_path: Pa
     assert IndexFolder(out).size == 4 and not work.exists()
 
 
-def test_out_over_an_existing_index_is_safe(tmp_path: Path, fake_backend, small_corpus):
+def test_out_over_an_existing_index_is_safe(tmp_path: Path, fake_backend, small_corpus, tiny_index: Path):
     out = tmp_path / "idx"
-    build_index(fake_backend, BuildSettings(*semcor_paths(), out=out, limit_docs=1), progress=False)
+    shutil.copytree(tiny_index, out)
     first = IndexFolder(out).manifest["counts"]["instances"]
     # a failing build (bad corpus) leaves the old index untouched and valid
     xml, keys = small_corpus

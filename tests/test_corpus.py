@@ -77,6 +77,12 @@ def test_missing_file(tmp_path: Path):
         list(read_corpus(tmp_path / "nope.xml"))
 
 
+# The two tests of the whole shipped SemCor read all its 226,036 keys (the first also all 37,176 sentences,
+# the second under tracemalloc): seconds each, so they run in the slow tier. The fast tier reads SemCor's
+# first documents (test_build's counts_match_the_corpus, the session's semcor_head) and the corpora above.
+
+
+@pytest.mark.slow
 def test_semcor_and_all_counts():
     """The published counts: SemCor 37,176 sentences / 226,036 instances; ALL 7,253 instances."""
     sentences = instances = 0
@@ -87,6 +93,7 @@ def test_semcor_and_all_counts():
     assert sum(len(s.instances) for s in read_corpus(*eval_paths("ALL"))) == 7_253
 
 
+@pytest.mark.slow
 def test_streaming_memory_is_bounded():
     """Reading the first 2,000 SemCor sentences one by one holds far less than the whole corpus."""
     tracemalloc.start()

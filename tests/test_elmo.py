@@ -82,7 +82,8 @@ def server() -> Iterator[tuple[str, list[str]]]:
     handler = type("Handler", (_CountingHandler,), {"requests": requests})
     serve_fixture = functools.partial(handler, directory=str(FIXTURE))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), serve_fixture)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    # shutdown() waits for serve_forever's next poll: every 0.05 s, not the default 0.5 s
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{httpd.server_address[1]}", requests

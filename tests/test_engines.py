@@ -67,18 +67,18 @@ def test_the_local_engine_is_the_default_and_is_recorded(tiny_index: Path):
     assert _engine(tiny_index) == "local"
 
 
-def test_a_shard_source_reads_only_the_shards_to_embed_in_corpus_order():
-    sentences = list(read_corpus(*semcor_paths(), limit_docs=1))
+def test_a_shard_source_reads_only_the_shards_to_embed_in_corpus_order(semcor_head):
+    sentences = list(read_corpus(*semcor_head, limit_docs=1))
     plans = tuple(
         ShardPlan(f"p{n}", 10, sum(len(s.instances) for s in sentences[10 * n : 10 * n + 10]))
         for n in range(3)
     )
-    source = ShardSource(((*semcor_paths(), 1),), plans, frozenset({"p0", "p2"}))
+    source = ShardSource(((*semcor_head, 1),), plans, frozenset({"p0", "p2"}))
     read = list(source.read())
     assert [shard.plan.fingerprint for shard in read] == ["p0", "p2"]
     assert [s.id for s in read[1].sentences] == [s.id for s in sentences[20:30]]
     changed = ShardSource(
-        ((*semcor_paths(), 1),), (ShardPlan("p0", 10, plans[0].instances + 1),), frozenset({"p0"})
+        ((*semcor_head, 1),), (ShardPlan("p0", 10, plans[0].instances + 1),), frozenset({"p0"})
     )
     with pytest.raises(IndexBuildError, match="corpus changed"):
         list(changed.read())

@@ -153,8 +153,9 @@ def test_word_tags_and_derived_view(tiny_index: Path):
     assert np.allclose(np.linalg.norm(half.group_vectors(group), axis=1), 1.0, atol=1e-5)
 
 
-def test_build_cli_errors_are_one_line(tmp_path: Path, capsys):
-    assert main(["build", "--backend", "nope", "--out", str(tmp_path / "x")]) == 2
+def test_build_cli_errors_are_one_line(tmp_path: Path, small_corpus, capsys):
+    corpus = ["--corpus", str(small_corpus[0]), "--keys", str(small_corpus[1])]  # checked before the backend
+    assert main(["build", "--backend", "nope", "--out", str(tmp_path / "x"), *corpus]) == 2
     assert "unknown backend 'nope'" in capsys.readouterr().err
     assert main(["build", "--backend", "bert", "--out", str(tmp_path / "x"), "--corpus", "a.xml"]) == 2
     assert "--corpus and --keys go together" in capsys.readouterr().err

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from tests.layered_index import fake_backend_ignoring_layers, layered_copy
 from wsd_service.cli import main
 
 
@@ -29,36 +28,13 @@ def test_png_of_two_indexes_with_the_query(tiny_index, tmp_path, capsys):
     assert f"wrote {png}" in capsys.readouterr().out
 
 
-def test_panels_per_index_and_layer_view(tiny_index, tmp_path, monkeypatch):
-    layered = layered_copy(tiny_index, tmp_path / "layered")
-    fake_backend_ignoring_layers(monkeypatch)
+def test_panels_per_index_and_layer_view(layer_sweep, tmp_path, monkeypatch):
     drawn = {}
     monkeypatch.setattr(
         "wsd_service.map_cli.draw_maps", lambda panels, path, title: drawn.update(panels=panels, title=title)
     )
-    assert (
-        main(
-            [
-                "map",
-                "said",
-                "--index",
-                str(layered),
-                "--index",
-                str(tiny_index),
-                "--layers",
-                "0;1;0,1",
-                "--cap",
-                "4",
-                "--sentence",
-                "He said so.",
-                "--word",
-                "said",
-                "--png",
-                str(tmp_path / "x.png"),
-            ]
-        )
-        == 0
-    )
+    args = ["map", "said", *layer_sweep, "--cap", "4", "--sentence", "He said so.", "--word", "said"]
+    assert main([*args, "--png", str(tmp_path / "x.png")]) == 0
     rows = drawn["panels"]
     assert [[p.title for p in row] for row in rows] == [
         ["layered [layers 0]", "layered [layers 1]", "layered [layers 0,1]"],

@@ -16,7 +16,7 @@ import pytest
 
 from index_builder.backends import BackendError, create_backend, wheels
 from index_builder.backends import model_packages as packages
-from index_builder.backends.bert import DEFAULT_MODEL_FILES, default_model_dir
+from index_builder.backends.bert import DEFAULT_MODEL_FILES, default_model_dir, model_package, resolve_model
 from index_builder.backends.model_packages import (
     MPNET,
     NAMED_MODELS,
@@ -213,6 +213,30 @@ def test_mpnet_pins_five_wheels() -> None:
     assert all(len(sha256) == 64 for sha256 in MPNET.files.values()) and "model.safetensors" in MPNET.files
 
 
+def test_a_short_name_resolves_to_its_folder_and_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """How the bert backend reads `model`: a short name wins over a folder of that name and is recorded as
+    the name and its package; a spec's package must be the named model's (the model itself: next test)."""
+    monkeypatch.setitem(NAMED_MODELS, "tiny", NamedModel("tiny-pkg==1.0", lambda: tmp_path / "tiny-folder"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tiny").mkdir()  # a folder called "tiny" here does not win over the name
+    assert (
+        resolve_model("tiny")
+        == resolve_model("tiny", "tiny-pkg==1.0")
+        == ("tiny", str(tmp_path / "tiny-folder"))
+    )
+    assert model_package("tiny") == "tiny-pkg==1.0"
+    with pytest.raises(BackendError, match="built with tiny-pkg==0.9"):
+        resolve_model("tiny", "tiny-pkg==0.9")
+    (tmp_path / "other").mkdir()
+    assert (
+        resolve_model("other") == (str(tmp_path / "other"),) * 2
+        and model_package(str(tmp_path / "other")) is None
+    )
+    with pytest.raises(BackendError, match="'package' only describes"):
+        resolve_model("other", "tiny-pkg==1.0")
+
+
+@pytest.mark.slow  # transformers takes seconds to import
 def test_bert_backend_resolves_a_short_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A tiny random MPNet registered under a short name: the spec records the name and package, no path."""
     tiny_mpnet(tmp_path / "tiny")

@@ -3,13 +3,11 @@ fake index, with layer views of a copy described as two concatenated layers."""
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 
 from index_builder.index_folder import normalise_rows
-from tests.layered_index import fake_backend_ignoring_layers, layered_copy
+from tests.bench_runs import bench_json
 from wsd_service.bench.runner import Result
 from wsd_service.bench.scorer import Score
 from wsd_service.bench.separability import (
@@ -99,32 +97,9 @@ def test_f1_beside_each_view_and_the_correlations():
     assert correlations(rows[:2])["spearman"]["loo_accuracy"] is None
 
 
-def test_bench_separability_over_layer_views(tiny_index, tmp_path, monkeypatch, capsys):
-    layered = layered_copy(tiny_index, tmp_path / "layered")
-    fake_backend_ignoring_layers(monkeypatch)
-    out = tmp_path / "sep.json"
-    assert (
-        main(
-            [
-                "bench",
-                "--index",
-                str(layered),
-                "--index",
-                str(tiny_index),
-                "--layers",
-                "0;1;0,1",
-                "--datasets",
-                "semeval2007",
-                "--separability",
-                "--json",
-                str(out),
-                "--plot",
-                str(tmp_path / "sep.png"),
-            ]
-        )
-        == 0
-    )
-    report = json.loads(out.read_text())["separability"]
+def test_bench_separability_over_layer_views(layer_sweep, tmp_path, capsys):
+    args = (*layer_sweep, "--separability", "--plot", tmp_path / "sep.png")
+    report = bench_json(tmp_path / "sep.json", *args)["separability"]
     assert [(r["system"], r["layers"]) for r in report["rows"]] == [
         ("layered[layers=0]", "0"),
         ("layered[layers=1]", "1"),

@@ -35,9 +35,11 @@ def corrupted_index(tiny_index, tmp_path) -> Path:
     return copy
 
 
-# -- end to end: the real server process -----------------------------------------------------------------
+# -- end to end: the real server process (slow: each boots a Python with torch, spaCy and WordNet; the
+# in-process tests below check the same app and the same refusal) -------------------------------------------
 
 
+@pytest.mark.slow
 def test_serve_answers_over_http(tiny_index):
     process, base = serving(_wsd("serve", "--index", str(tiny_index), "--threads", "1"))
     port = int(base.rsplit(":", 1)[1])
@@ -58,6 +60,7 @@ def test_serve_answers_over_http(tiny_index):
     assert "Traceback" not in stderr
 
 
+@pytest.mark.slow
 def test_serve_refuses_a_corrupted_index(corrupted_index):
     result = subprocess.run(
         _wsd("serve", "--index", str(corrupted_index), "--port", str(free_port())),
@@ -84,6 +87,28 @@ def no_uvicorn(monkeypatch) -> list:
     served: list = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.append((app, options)))
     return served
+
+
+def test_serve_answers_the_api_and_the_page_in_process(tiny_index, no_uvicorn, client_of, capsys):
+    """The app `wsd serve` hands uvicorn, over HTTP in this process (the subprocess test does it on a port)."""
+    assert main(["serve", "--index", str(tiny_index), "--threads", "1"]) == 0
+    ((app, _),) = no_uvicorn
+    assert "serving tiny on http://127.0.0.1:8000/" in capsys.readouterr().err
+    http = client_of(app)
+    answer = http.post("/v1/disambiguate", json={"text": SENTENCE, "target": {"start": 14, "end": 18}}).json()
+    assert answer["target"]["token"] == "bank" and answer["sense"]["key"].startswith("bank%1:")
+    assert "/static/app.js" in http.get("/").text
+    bad = http.post("/v1/disambiguate", content=b"{", headers={"content-type": "application/json"})
+    assert bad.status_code == 400 and "not valid JSON" in bad.json()["detail"]
+
+
+def test_serve_refuses_a_corrupted_index_in_one_line(corrupted_index, no_uvicorn, capsys):
+    assert main(["serve", "--index", str(corrupted_index)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert (
+        line.startswith("wsd: error: refusing to start:") and "vectors.faiss" in line and "checksum" in line
+    )
+    assert not no_uvicorn
 
 
 def test_serve_defaults_to_loopback(tiny_index, no_uvicorn):

@@ -28,13 +28,22 @@ def nlp(tiny_index):
     return pipeline
 
 
-def test_the_factory_is_registered_and_declared_as_an_entry_point(tmp_path):
-    assert Language.has_factory("wsd")
+def _declared_factory() -> str:
+    """The spaCy factory entry point pyproject.toml declares ('module:function')."""
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    target = pyproject["project"]["entry-points"]["spacy_factories"]["wsd"]
-    module, function = target.split(":")
+    return pyproject["project"]["entry-points"]["spacy_factories"]["wsd"]
+
+
+def test_the_factory_is_registered_and_declared_as_an_entry_point():
+    assert Language.has_factory("wsd")
+    module, function = _declared_factory().split(":")
     assert (module, getattr(component, function)) == (component.__name__, component.make_wsd)
-    # as an installed package declares it: spaCy finds the factory without this module being imported
+
+
+@pytest.mark.slow  # a fresh Python importing spaCy: seconds
+def test_spacy_finds_the_declared_factory_without_importing_it(tmp_path):
+    """As an installed package declares it: spaCy finds the factory without this module being imported."""
+    target = _declared_factory()
     dist = tmp_path / "site" / "wsd_service-0.dist-info"
     dist.mkdir(parents=True)
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: wsd-service\nVersion: 0\n")

@@ -3,42 +3,24 @@ used by the service unless overridden."""
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
 import pytest
 
 from index_builder.index_folder import IndexFolder, IndexFolderError, verify
-from wsd_service.cli import main
+from tests.bench_runs import bench_json
 from wsd_service.loading import load_indexes
 
 
-@pytest.fixture
-def tuned_index(tiny_index: Path, tmp_path: Path) -> tuple[Path, list[dict]]:
-    folder = tmp_path / "tuned"
+@pytest.fixture(scope="module")
+def tuned_index(tiny_index: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict]]:
+    """A copy of the tiny index tuned over a small grid, and the grid's rows (once: tests copy it to edit)."""
+    tmp = tmp_path_factory.mktemp("tuning")
+    folder = tmp / "tuned"
     shutil.copytree(tiny_index, folder)
-    out = tmp_path / "grid.json"
-    args = [
-        "bench",
-        "--index",
-        str(folder),
-        "--datasets",
-        "semeval2007",
-        "--k",
-        "1,3,7",
-        "--vote",
-        "majority",
-        "--mode",
-        "knn,sense",
-        "--prior",
-        "0,1",
-        "--tune",
-        "--json",
-        str(out),
-    ]
-    assert main(args) == 0
-    return folder, json.loads(out.read_text())["results"]
+    grid = ("--k", "1,3,7", "--vote", "majority", "--mode", "knn,sense", "--prior", "0,1")
+    return folder, bench_json(tmp / "grid.json", "--index", folder, *grid, "--tune")["results"]
 
 
 def test_tune_writes_the_best_development_setting(tuned_index):
@@ -64,7 +46,7 @@ def test_the_service_uses_tuned_settings_unless_overridden(tuned_index):
 
 
 def test_tuned_settings_are_checksummed(tuned_index, tiny_index, tmp_path):
-    folder, _ = tuned_index
+    folder = shutil.copytree(tuned_index[0], tmp_path / "tuned")
     path = folder / "tuned.json"
     path.write_text(path.read_text().replace('"k": ', '"k": 1'))
     with pytest.raises(IndexFolderError, match="tuned.json"):

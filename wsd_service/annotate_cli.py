@@ -13,10 +13,11 @@ from typing import NamedTuple, TextIO
 from xml.sax.saxutils import escape, quoteattr
 
 from index_builder.cli import backend_options
+from index_builder.command import add_command
 from index_builder.errors import WsdError
 from index_builder.text import TaggedToken
 from wsd_service.annotate import BATCH_SENTENCES, AnnotatedSentence
-from wsd_service.settings import DEFAULT_INDEX
+from wsd_service.cli_arguments import add_index_folder
 
 FORMATS = ("jsonl", "xml")
 # spaCy's universal tags -> the framework's (the universal tagset of Petrov et al. 2012), for words WordNet
@@ -100,6 +101,12 @@ def read_input(name: str) -> str:
 
 
 def cmd_annotate(args: argparse.Namespace) -> int:
+    """disambiguate every content word of a text file
+
+    All-words annotation: the text is split into paragraphs (at blank lines) and sentences, WordNet compounds
+    (ice cream, take place) are one token, and every word WordNet has senses for gets one. Example: wsd
+    annotate story.txt --out story.jsonl; wsd annotate story.txt --format xml --out story (story.data.xml +
+    story.gold.key.txt, a corpus for index-builder build --corpus --keys)"""
     from wsd_service.annotate import annotate_text
     from wsd_service.loading import load_indexes
     from wsd_service.service_cli import overrides_from
@@ -133,14 +140,7 @@ def cmd_annotate(args: argparse.Namespace) -> int:
 def add_annotate_parser(sub: argparse._SubParsersAction) -> None:
     from wsd_service.service_cli import add_decision_arguments
 
-    annotate = sub.add_parser(
-        "annotate",
-        help="disambiguate every content word of a text file",
-        description="All-words annotation: the text is split into paragraphs (at blank lines) and sentences, "
-        "WordNet compounds (ice cream, take place) are one token, and every word WordNet has senses for gets "
-        "one. Example: wsd annotate story.txt --out story.jsonl; wsd annotate story.txt --format xml --out "
-        "story (story.data.xml + story.gold.key.txt, a corpus for index-builder build --corpus --keys)",
-    )
+    annotate = add_command(sub, "annotate", cmd_annotate)
     annotate.add_argument("file", help="UTF-8 text file, or - for standard input")
     annotate.add_argument(
         "--out",
@@ -156,13 +156,7 @@ def add_annotate_parser(sub: argparse._SubParsersAction) -> None:
         help="jsonl: one sentence a line, every token with offsets, lemma, POS and sense; "
         "xml: the evaluation framework's corpus and key file (default jsonl)",
     )
-    annotate.add_argument(
-        "--index",
-        type=Path,
-        default=DEFAULT_INDEX,
-        metavar="DIR",
-        help=f"index folder (default {DEFAULT_INDEX})",
-    )
+    add_index_folder(annotate)
     add_decision_arguments(annotate)
     annotate.add_argument(
         "--batch-sentences",
@@ -172,4 +166,3 @@ def add_annotate_parser(sub: argparse._SubParsersAction) -> None:
         help=f"sentences embedded together (default {BATCH_SENTENCES})",
     )
     annotate.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
-    annotate.set_defaults(func=cmd_annotate)

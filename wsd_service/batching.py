@@ -89,6 +89,13 @@ class MicroBatcher(Generic[T, R]):
         self._stopping = False
         self._thread: threading.Thread | None = None
 
+    @property
+    def waiting(self) -> int:
+        """Requests bound for a batch: queued, or arrived and still being prepared (read by tests and
+        benchmarks, like `stats`)."""
+        with self._changed:
+            return len(self._queue) + self._preparing
+
     # -- callers -------------------------------------------------------------------------------------
 
     async def answer(self, prepare: Callable[[], T]) -> R:

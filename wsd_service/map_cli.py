@@ -10,8 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
+from index_builder.command import add_command
 from index_builder.errors import WsdError
 from index_builder.inventory import CONTENT_POS
+from wsd_service.cli_arguments import add_index_folders, add_layer_views
 from wsd_service.sense_map import DEFAULT_CAP, MapMethod, SenseMap, find_group, map_lemma, sense_map
 
 MAX_LEGEND = 12  # senses named in the legend; rarer ones share one grey
@@ -143,6 +145,11 @@ def _views(
 
 
 def cmd_map(args: argparse.Namespace) -> int:
+    """draw the sense maps of one lemma across indexes and layers (PNG)
+
+    Every training vector of one lemma and POS in 2D, colored by sense, one panel per index and layer view,
+    side by side. Example: wsd map bank --index indexes/bert-minilm --index indexes/flair-news-fast --png
+    bank.png"""
     from index_builder.index_folder import IndexFolder
     from index_builder.inventory import SenseInventory
     from index_builder.text import tag_text
@@ -176,27 +183,12 @@ def cmd_map(args: argparse.Namespace) -> int:
 
 
 def add_map_parser(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser(
-        "map",
-        help="draw the sense maps of one lemma across indexes and layers (PNG)",
-        description="Every training vector of one lemma and POS in 2D, colored by sense, one panel per index "
-        "and layer view, side by side. Example: wsd map bank --index indexes/bert-minilm --index "
-        "indexes/flair-news-fast --png bank.png",
-    )
+    parser = add_command(sub, "map", cmd_map)
     parser.add_argument("lemma", help="the lemma, e.g. bank")
-    parser.add_argument(
-        "--index",
-        action="append",
-        type=Path,
-        required=True,
-        metavar="DIR",
-        help="index folder (repeatable: one row of panels each)",
-    )
+    add_index_folders(parser, help="index folder (repeatable: one row of panels each)", required=True)
     parser.add_argument("--pos", choices=CONTENT_POS, help="POS (default: the lemma's POS with most vectors)")
-    parser.add_argument(
-        "--layers",
-        type=lambda t: t.split(";"),
-        metavar="SPEC;SPEC",
+    add_layer_views(
+        parser,
         help="layer views of indexes built with --combine concat, e.g. '6;3,4,5,6' (one panel "
         "each); other indexes get one panel",
     )
@@ -216,4 +208,3 @@ def add_map_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--sentence", help="a sentence whose --word is placed in every map as a star")
     parser.add_argument("--word", help="the word of --sentence to place")
     parser.add_argument("--png", type=Path, required=True, metavar="PATH", help="the picture to write")
-    parser.set_defaults(func=cmd_map)

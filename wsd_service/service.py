@@ -103,20 +103,17 @@ class Service:
                 )
 
     def check_size(self, chars: int) -> None:
-        if chars > self.limits.max_text_chars:
-            raise RequestError(
-                413,
-                f"text has {chars} characters; the limit is {self.limits.max_text_chars}: "
-                "send a shorter text (one sentence is enough)",
-            )
+        _within_limit(
+            chars,
+            self.limits.max_text_chars,
+            f"text has {chars} characters",
+            "send a shorter text (one sentence is enough)",
+        )
 
     def check_items(self, count: int) -> None:
-        if count > self.limits.max_batch_items:
-            raise RequestError(
-                413,
-                f"batch has {count} items; the limit is {self.limits.max_batch_items}: "
-                "split it into smaller batches",
-            )
+        _within_limit(
+            count, self.limits.max_batch_items, f"batch has {count} items", "split it into smaller batches"
+        )
 
     # -- disambiguate ----------------------------------------------------------------------------
 
@@ -278,6 +275,12 @@ class Service:
                 for name, d in self.disambiguators.items()
             ],
         }
+
+
+def _within_limit(count: int, limit: int, what: str, advice: str) -> None:
+    """RequestError 413 when `count` is over `limit`: "<what>; the limit is <limit>: <advice>"."""
+    if count > limit:
+        raise RequestError(413, f"{what}; the limit is {limit}: {advice}")
 
 
 def _sense_pos(inventory: SenseInventory, key: str) -> str:

@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from index_builder.cli import add_backend_arguments, backend_options
+from index_builder.command import add_command
 from index_builder.errors import WsdError
 from index_builder.inventory import CONTENT_POS
 from index_builder.text import tag_text
 from wsd_service.calibration import attach_calibrations
+from wsd_service.cli_arguments import add_index_folder, add_index_folders, add_settings_flag
 from wsd_service.serving import add_serving_arguments
 from wsd_service.settings import DEFAULT_INDEX, Limits, Mode, Settings, VoteRule
 
@@ -26,6 +28,10 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    """serve the REST API and the web page
+
+    Serve the REST API (/v1, docs at /docs) and the web page (/) over verified index folders. Example: wsd
+    serve --index indexes/bert-minilm --build-missing"""
     from wsd_service.loading import load_indexes
     from wsd_service.serving import batch_settings, run_server
 
@@ -98,6 +104,9 @@ def find_word(tokens: list[str], word: str, occurrence: int) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
+    """disambiguate one word of a sentence and show why
+
+    Example: wsd query "He sat on the bank of the river" --word bank"""
     from pydantic import ValidationError
 
     from wsd_service.api.errors import describe_validation
@@ -168,18 +177,9 @@ def add_decision_arguments(parser: argparse.ArgumentParser) -> None:
 def add_service_parsers(sub: argparse._SubParsersAction) -> None:
     """Register `serve` and `query`. Long on purpose: the flags of two commands and their help, read top to
     bottom."""
-    serve = sub.add_parser(
-        "serve",
-        help="serve the REST API and the web page",
-        description="Serve the REST API (/v1, docs at /docs) and the web page (/) over verified index folders. "
-        "Example: wsd serve --index indexes/bert-minilm --build-missing",
-    )
-    serve.add_argument(
-        "--index",
-        action="append",
-        type=Path,
-        metavar="DIR",
-        help=f"index folder (repeatable; the first is the default; default {DEFAULT_INDEX})",
+    serve = add_command(sub, "serve", cmd_serve)
+    add_index_folders(
+        serve, help=f"index folder (repeatable; the first is the default; default {DEFAULT_INDEX})"
     )
     serve.add_argument(
         "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)"
@@ -187,17 +187,15 @@ def add_service_parsers(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     add_decision_arguments(serve)
     limits = Limits()
-    serve.add_argument(
-        "--max-text-chars",
-        type=int,
-        default=limits.max_text_chars,
-        help=f"longest text accepted (default {limits.max_text_chars})",
+    add_settings_flag(
+        serve, "--max-text-chars", limits, "max_text_chars", "longest text accepted (default {default})"
     )
-    serve.add_argument(
+    add_settings_flag(
+        serve,
         "--max-batch-items",
-        type=int,
-        default=limits.max_batch_items,
-        help=f"most items per batch request (default {limits.max_batch_items})",
+        limits,
+        "max_batch_items",
+        "most items per batch request (default {default})",
     )
     serve.add_argument(
         "--build-missing",
@@ -206,26 +204,14 @@ def add_service_parsers(sub: argparse._SubParsersAction) -> None:
     )
     add_backend_arguments(serve)
     add_serving_arguments(serve)
-    serve.set_defaults(func=cmd_serve)
 
-    query = sub.add_parser(
-        "query",
-        help="disambiguate one word of a sentence and show why",
-        description='Example: wsd query "He sat on the bank of the river" --word bank',
-    )
+    query = add_command(sub, "query", cmd_query)
     query.add_argument("sentence", help="the sentence, as one argument")
     query.add_argument("--word", required=True, help="the word to disambiguate (as written in the sentence)")
     query.add_argument("--occurrence", type=int, default=1, help="which occurrence of the word (default 1)")
-    query.add_argument(
-        "--index",
-        type=Path,
-        default=DEFAULT_INDEX,
-        metavar="DIR",
-        help=f"index folder (default {DEFAULT_INDEX})",
-    )
+    add_index_folder(query)
     query.add_argument("--lemma", help="lemma of the word (default: derived)")
     query.add_argument("--pos", choices=CONTENT_POS, help="POS of the word (default: derived)")
     add_decision_arguments(query)
     query.add_argument("--json", action="store_true", help="print the answer as JSON (as the API returns it)")
     query.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
-    query.set_defaults(func=cmd_query)

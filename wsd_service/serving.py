@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from index_builder.errors import WsdError
 from wsd_service.batching import BatchSettings
+from wsd_service.cli_arguments import add_settings_flag
 from wsd_service.settings import Limits
 
 if TYPE_CHECKING:
@@ -70,18 +71,20 @@ def add_serving_arguments(parser: argparse.ArgumentParser) -> None:
         default=30.0,
         help="on SIGTERM, how long the requests in flight may take to finish (default 30 s)",
     )
-    group.add_argument(
+    add_settings_flag(
+        group,
         "--batch-max-items",
-        type=int,
-        default=batching.max_items,
-        help=f"most concurrent requests answered by one forward pass (default {batching.max_items})",
+        batching,
+        "max_items",
+        "most concurrent requests answered by one forward pass (default {default})",
     )
-    group.add_argument(
+    add_settings_flag(
+        group,
         "--batch-wait-ms",
-        type=float,
-        default=batching.wait_ms,
-        help="longest wait for requests that have arrived but are still being read, before a "
-        f"forward pass (default {batching.wait_ms}); a lone request never waits",
+        batching,
+        "wait_ms",
+        "longest wait for requests that have arrived but are still being read, before a forward pass "
+        "(default {default}); a lone request never waits",
     )
 
 

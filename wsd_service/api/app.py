@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -118,36 +118,31 @@ def create_app(
 
 def _add_answer_routes(app: FastAPI, service: Service, batcher: MicroBatcher) -> None:
     """The endpoints that answer: disambiguate (one, batch), annotate, indexes, senses."""
-    body_errors = _errors(400, 404, 413, 422)
 
-    @app.post(
-        "/v1/disambiguate",
-        response_model=None,
-        tags=["disambiguate"],
-        responses={**_ok(AnswerOut), **body_errors},
-        summary="Disambiguate one word in its sentence",
-    )
+    def post(path: str, model: type[BaseModel], summary: str) -> Callable:
+        """A POST that reads a request body and answers with `model` or one of the body's errors."""
+        return app.post(
+            path,
+            response_model=None,
+            tags=["disambiguate"],
+            responses={**_ok(model), **_errors(400, 404, 413, 422)},
+            summary=summary,
+        )
+
+    @post("/v1/disambiguate", AnswerOut, "Disambiguate one word in its sentence")
     async def disambiguate(request: DisambiguateRequest) -> Response:
         return _json(await batcher.answer(partial(service.prepare, request)))
 
-    @app.post(
+    @post(
         "/v1/disambiguate/batch",
-        response_model=None,
-        tags=["disambiguate"],
-        responses={**_ok(BatchOut), **body_errors},
-        summary="Disambiguate many words; the words of one index are embedded together",
+        BatchOut,
+        "Disambiguate many words; the words of one index are embedded together",
     )
     def disambiguate_batch(request: BatchRequest) -> Response:
         service.check_items(len(request.items))
         return _json(BatchOut(results=service.disambiguate(request.items)))
 
-    @app.post(
-        "/v1/annotate",
-        response_model=None,
-        tags=["disambiguate"],
-        responses={**_ok(AnnotateOut), **body_errors},
-        summary="Disambiguate every content word of a text",
-    )
+    @post("/v1/annotate", AnnotateOut, "Disambiguate every content word of a text")
     def annotate(request: AnnotateRequest) -> Response:
         return _json(service.annotate(request))
 

@@ -8,9 +8,12 @@ from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 
+from index_builder.command import add_command
 from index_builder.errors import WsdError
 from index_builder.paths import EVAL_DATASETS
+from wsd_service.bench.baselines import PUBLISHED_F1
 from wsd_service.bench.lemma_pos import LemmaPosSource
+from wsd_service.cli_arguments import add_index_folders, add_layer_views
 from wsd_service.settings import Backoff, Mode, Settings, VoteRule
 
 BASELINES = ("mfs", "wn1st")
@@ -22,8 +25,8 @@ PUBLISHED = [
     ("BERT nearest neighbor (Loureiro & Jorge 2019)", "ALL", 71.6),
     ("ELMo 1-NN (Peters et al. 2018 via Loureiro & Jorge 2019)", "ALL", 69.2),
     ("LMMS, BERT-large sense vectors (Loureiro & Jorge 2019)", "ALL", 75.4),
-    ("MFS-SemCor (Raganato et al. 2017)", "ALL", 64.8),
-    ("WordNet first sense (Raganato et al. 2017)", "ALL", 65.2),
+    ("MFS-SemCor (Raganato et al. 2017)", "ALL", PUBLISHED_F1["mfs"]["ALL"]),
+    ("WordNet first sense (Raganato et al. 2017)", "ALL", PUBLISHED_F1["wn1st"]["ALL"]),
 ]
 
 
@@ -55,6 +58,43 @@ def _comma_list(kind: type) -> Callable[[str], list]:
             raise argparse.ArgumentTypeError(f"{text!r}: {choices}") from None
 
     return parse
+
+
+# The grid of `wsd bench`: (flag, element type, Settings field, help); each flag takes a comma-separated list
+# and defaults to the one value Settings has.
+GRID_FLAGS = (
+    ("--k", int, "k", "neighbor counts, e.g. 1,3,5,10"),
+    (
+        "--vote",
+        VoteRule,
+        "vote",
+        "vote rules, comma-separated: paper (k' = min(k, rarest sense)), majority, weighted",
+    ),
+    (
+        "--mode",
+        Mode,
+        "mode",
+        (
+            "knn, centroid (nearest sense centroid) and/or sense (nearest sense vector, "
+            "unseen senses propagated from synset, hypernyms or lexicographer file)"
+        ),
+    ),
+    (
+        "--prior",
+        float,
+        "prior",
+        "weights of the senses' training frequency added to their scores, e.g. 0,0.5,1",
+    ),
+    (
+        "--backoff",
+        Backoff,
+        "backoff",
+        (
+            "for lemmas without training vectors: wn1st (WordNet first sense) and/or none "
+            "(unanswered: the paper's protocol)"
+        ),
+    ),
+)
 
 
 def _knn_systems(args: argparse.Namespace, sources: list) -> list:
@@ -102,6 +142,14 @@ def _knn_systems(args: argparse.Namespace, sources: list) -> list:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    """score baselines and index folders on the standard evaluation sets
+
+    Score systems on the standard all-words WSD sets (Raganato et al. 2017) with the framework's rule: P =
+    correct/answered, R = correct/total, F1, in percent. Each --index is scored with the service's own
+    Disambiguator for every combination of --k, --vote, --mode and --backoff; each evaluation sentence is
+    embedded once per index. Choose settings on semeval2007 (the usual development set), report them on the
+    others. Example: wsd bench --index indexes/bert-minilm --system mfs --system wn1st --k 1,3,5,10 --vote
+    paper,majority,weighted --json out.json"""
     from wsd_service.bench.lemma_pos import PredictedTags, format_report, side_by_side, tagging_accuracy
     from wsd_service.bench.runner import (
         SHORT_NAMES,
@@ -182,17 +230,8 @@ def _add_output_arguments(bench: argparse.ArgumentParser) -> None:
 
 def add_bench_parser(sub: argparse._SubParsersAction) -> None:
     """Register `bench`. Long on purpose: one flat list of the command's flags and their help."""
-    bench = sub.add_parser(
-        "bench",
-        help="score baselines and index folders on the standard evaluation sets",
-        description="Score systems on the standard all-words WSD sets (Raganato et al. 2017) with the "
-        "framework's rule: P = correct/answered, R = correct/total, F1, in percent. Each --index is scored "
-        "with the service's own Disambiguator for every combination of --k, --vote, --mode and --backoff; "
-        "each evaluation sentence is embedded once per index. Choose settings on semeval2007 (the usual "
-        "development set), report them on the others. Example: wsd bench --index indexes/bert-minilm "
-        "--system mfs --system wn1st --k 1,3,5,10 --vote paper,majority,weighted --json out.json",
-    )
-    bench.add_argument("--index", action="append", type=Path, metavar="DIR", help="index folder (repeatable)")
+    bench = add_command(sub, "bench", cmd_bench)
+    add_index_folders(bench, help="index folder (repeatable)")
     bench.add_argument(
         "--system",
         action="append",
@@ -209,35 +248,8 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
         help=f"evaluation sets (default: all of {' '.join(EVAL_DATASETS)})",
     )
     defaults = Settings()
-    bench.add_argument(
-        "--k", type=_comma_list(int), default=[defaults.k], help="neighbor counts, e.g. 1,3,5,10"
-    )
-    bench.add_argument(
-        "--vote",
-        type=_comma_list(VoteRule),
-        default=[defaults.vote],
-        help="vote rules, comma-separated: paper (k' = min(k, rarest sense)), majority, weighted",
-    )
-    bench.add_argument(
-        "--mode",
-        type=_comma_list(Mode),
-        default=[defaults.mode],
-        help="knn, centroid (nearest sense centroid) and/or sense (nearest sense vector, "
-        "unseen senses propagated from synset, hypernyms or lexicographer file)",
-    )
-    bench.add_argument(
-        "--prior",
-        type=_comma_list(float),
-        default=[defaults.prior],
-        help="weights of the senses' training frequency added to their scores, e.g. 0,0.5,1",
-    )
-    bench.add_argument(
-        "--backoff",
-        type=_comma_list(Backoff),
-        default=[defaults.backoff],
-        help="for lemmas without training vectors: wn1st (WordNet first sense) and/or none "
-        "(unanswered: the paper's protocol)",
-    )
+    for flag, kind, field, text in GRID_FLAGS:
+        bench.add_argument(flag, type=_comma_list(kind), default=[getattr(defaults, field)], help=text)
     bench.add_argument("--no-pos-filter", action="store_true", help="search all POS of the lemma")
     bench.add_argument(
         "--lemma-pos",
@@ -248,10 +260,8 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
         "score every system given only the sentence's words, lemma and POS from the service's spaCy "
         "preprocessing, and report the tagging accuracy and F1 both ways side by side",
     )
-    bench.add_argument(
-        "--layers",
-        type=lambda t: t.split(";"),
-        metavar="SPEC;SPEC",
+    add_layer_views(
+        bench,
         help="layer sweep over indexes built with --combine concat (others are scored whole): "
         "semicolon-separated views, each comma-separated layers summed, e.g. '6;5;4;3,4,5,6'",
     )
@@ -278,4 +288,3 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
         "wsd serve and wsd query then use it unless a flag or request says otherwise",
     )
     _add_output_arguments(bench)
-    bench.set_defaults(func=cmd_bench)
