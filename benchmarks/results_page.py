@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -35,6 +37,23 @@ def table_by_setting(rows: list[dict]) -> dict[tuple, dict[str, dict]]:
 
 def label(setting: dict) -> str:
     return ", ".join(f"{k}={v}" for k, v in setting.items()) or "-"
+
+
+def read_json(name: str) -> Any:
+    """A results file's JSON, or None when that benchmark has not been run."""
+    path = RESULTS / name
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def table_head(title: str, columns: Sequence[str], intro: str = "") -> list[str]:
+    """A section's heading, its optional introduction, and the header rows of its table."""
+    lines = [f"## {title}", ""] + ([intro, ""] if intro else [])
+    return lines + ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+
+
+def table(title: str, columns: Sequence[str], rows: list[str], intro: str = "") -> list[str]:
+    """A whole section: heading, introduction, table; nothing when there are no rows (not measured)."""
+    return [*table_head(title, columns, intro), *rows, ""] if rows else []
 
 
 def f1_line(name: str, setting: str, by_ds: dict[str, dict]) -> str:
@@ -208,8 +227,7 @@ def models_and_evidence(tables: dict[str, dict], chosen: dict) -> list[str]:
 
 
 def load_costs() -> dict[str, dict]:
-    path = RESULTS / "index_costs.json"
-    return json.loads(path.read_text()) if path.is_file() else {}
+    return read_json("index_costs.json") or {}
 
 
 def index_costs() -> list[str]:
@@ -217,22 +235,15 @@ def index_costs() -> list[str]:
     costs = load_costs()
     if not costs:
         return []
-    lines = [
-        "## What each index costs (`benchmarks/index_costs.py`)",
-        "",
-        (
-            "Build time and peak memory as the builder recorded them in the folder's manifest (2 CPU cores; an "
-            "evidence build that reused the SemCor shards of an earlier build shows only the evidence's cost). "
-            "F1 on ALL at the index's tuned settings, float32 beside an `index-builder compact --vector-type "
-            "int8` copy."
-        ),
-        "",
-        (
-            "| index | model | vectors | build s | sentences embedded / reused | peak MiB | MB | MB int8 | F1 ALL "
-            "| F1 ALL int8 |"
-        ),
-        "|---|---|---|---|---|---|---|---|---|---|",
-    ]
+    lines = table_head(
+        "What each index costs (`benchmarks/index_costs.py`)",
+        ["index", "model", "vectors", "build s", "sentences embedded / reused", "peak MiB", "MB", "MB int8"]
+        + ["F1 ALL", "F1 ALL int8"],
+        "Build time and peak memory as the builder recorded them in the folder's manifest (2 CPU cores; an "
+        "evidence build that reused the SemCor shards of an earlier build shows only the evidence's cost). "
+        "F1 on ALL at the index's tuned settings, float32 beside an `index-builder compact --vector-type "
+        "int8` copy.",
+    )
     for name, row in costs.items():
         backend = row["backend"]
         model = backend.get("package") or backend.get("model") or backend["backend"]
@@ -321,67 +332,52 @@ def full_grids(tables: dict[str, dict]) -> list[str]:
 
 def layer_sweep() -> list[str]:
     sweep = table_by_setting(load("layer_sweep.json"))
-    if not sweep:
-        return []
-    lines = [
-        "## Layer sweep: which MiniLM layer separates senses best",
-        "",
-        (
-            "Hidden states 0 (embeddings) to 6 (last), and sums of several. For each: the best setting on "
-            "SE07, its F1 on SE07 and ALL, and ALL under the paper's protocol (k=10, vote=paper, backoff "
-            "wn1st)."
-        ),
-        "",
-        "| layers | best on SE07 | SE07 | ALL | ALL, paper k=10 |",
-        "|---|---|---|---|---|",
-    ]
+    rows = []
     for view in dict.fromkeys(json.loads(k[1])["layers"] for k in sweep):
-        rows = {k: v for k, v in sweep.items() if json.loads(k[1])["layers"] == view}
-        best_key = max(rows, key=lambda k: rows[k][DEV]["F1"])
+        of_view = {k: v for k, v in sweep.items() if json.loads(k[1])["layers"] == view}
+        best_key = max(of_view, key=lambda k: of_view[k][DEV]["F1"])
         setting = json.loads(best_key[1])
         paper = next(
-            v for k, v in rows.items() if json.loads(k[1])["k"] == 10 and json.loads(k[1])["vote"] == "paper"
+            v
+            for k, v in of_view.items()
+            if json.loads(k[1])["k"] == 10 and json.loads(k[1])["vote"] == "paper"
         )
-        lines.append(
-            f"| {view} | k={setting['k']}, {setting['vote']} | {rows[best_key][DEV]['F1']:.1f} | "
-            f"{rows[best_key]['ALL']['F1']:.1f} | {paper['ALL']['F1']:.1f} |"
+        rows.append(
+            f"| {view} | k={setting['k']}, {setting['vote']} | {of_view[best_key][DEV]['F1']:.1f} | "
+            f"{of_view[best_key]['ALL']['F1']:.1f} | {paper['ALL']['F1']:.1f} |"
         )
-    return lines + [""]
+    return table(
+        "Layer sweep: which MiniLM layer separates senses best",
+        ["layers", "best on SE07", "SE07", "ALL", "ALL, paper k=10"],
+        rows,
+        "Hidden states 0 (embeddings) to 6 (last), and sums of several. For each: the best setting on "
+        "SE07, its F1 on SE07 and ALL, and ALL under the paper's protocol (k=10, vote=paper, backoff wn1st).",
+    )
 
 
 def no_pos_filter() -> list[str]:
-    nopos = table_by_setting(load("bert_no_pos_filter.json"))
-    if not nopos:
-        return []
-    lines = [
-        "## POS filter off (bert-minilm, service defaults)",
-        "",
-        "| setting | SE07 | ALL |",
-        "|---|---|---|",
-    ]
-    for (_, key), by_ds in nopos.items():
-        lines.append(f"| {label(json.loads(key))} | {by_ds[DEV]['F1']:.1f} | {by_ds['ALL']['F1']:.1f} |")
-    return lines + [""]
+    return table(
+        "POS filter off (bert-minilm, service defaults)",
+        ["setting", "SE07", "ALL"],
+        [
+            f"| {label(json.loads(key))} | {by_ds[DEV]['F1']:.1f} | {by_ds['ALL']['F1']:.1f} |"
+            for (_, key), by_ds in table_by_setting(load("bert_no_pos_filter.json")).items()
+        ],
+    )
 
 
 def tagging() -> list[str]:
-    path = RESULTS / "tagging_accuracy.json"
-    if not path.is_file():
+    report = read_json("tagging_accuracy.json")
+    if not report:
         return []
-    report = json.loads(path.read_text())
     data, old = report["datasets"], report.get("old_table", {})
-    lines = [
-        "## Lemma and POS from raw text (spaCy, `benchmarks/tagging_accuracy.py`)",
-        "",
-        (
-            "Share of the instances whose predicted POS, lemma, and both match the gold ones, in percent; "
-            '"old table" is the rule used before spaCy (the word form\'s most frequent SemCor tag, blind to '
-            "the sentence), where measured."
-        ),
-        "",
-        "| set | instances | POS | lemma | both | old table: POS | lemma | both |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
+    lines = table_head(
+        "Lemma and POS from raw text (spaCy, `benchmarks/tagging_accuracy.py`)",
+        ["set", "instances", "POS", "lemma", "both", "old table: POS", "lemma", "both"],
+        "Share of the instances whose predicted POS, lemma, and both match the gold ones, in percent; "
+        '"old table" is the rule used before spaCy (the word form\'s most frequent SemCor tag, blind to '
+        "the sentence), where measured.",
+    )
     fields = ("pos_accuracy", "lemma_accuracy", "lemma_and_pos_accuracy")
     for name in SETS:
         if name in data:
@@ -394,40 +390,28 @@ def tagging() -> list[str]:
 
 
 def lemma_pos() -> list[str]:
-    path = RESULTS / "lemma_pos.json"
-    if not path.is_file():
-        return []
-    rows = json.loads(path.read_text())["lemma_pos"]["f1"]
-    lines = [
-        "## F1 with gold and with predicted lemma and POS (`wsd bench --lemma-pos predicted`)",
-        "",
-        "| system | setting | set | F1 gold | F1 predicted | difference | untagged |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    lines += [
-        f"| {r['system']} | {r['setting']} | {r['dataset']} | {r['F1_gold']:.1f} | {r['F1_predicted']:.1f} | "
-        f"{r['difference']:+.1f} | {r['untagged']} |"
-        for r in rows
-    ]
-    return lines + [""]
+    report = read_json("lemma_pos.json") or {"lemma_pos": {"f1": []}}
+    return table(
+        "F1 with gold and with predicted lemma and POS (`wsd bench --lemma-pos predicted`)",
+        ["system", "setting", "set", "F1 gold", "F1 predicted", "difference", "untagged"],
+        [
+            f"| {r['system']} | {r['setting']} | {r['dataset']} | {r['F1_gold']:.1f} | {r['F1_predicted']:.1f} | "
+            f"{r['difference']:+.1f} | {r['untagged']} |"
+            for r in report["lemma_pos"]["f1"]
+        ],
+    )
 
 
 def shard_reuse() -> list[str]:
-    path = RESULTS / "shard_reuse.json"
-    if not path.is_file():
-        return []
-    data = json.loads(path.read_text())
-    lines = [
-        f"## Shards reused by content (`benchmarks/shard_reuse.py`, backend `{data['backend']['backend']}`)",
-        "",
-        "| build | wall s | shards reused | shards embedded |",
-        "|---|---|---|---|",
-    ]
-    lines += [
-        f"| {name} | {row['seconds']:.1f} | {row['shards_reused']} | {row['shards_embedded']} |"
-        for name, row in data["builds"].items()
-    ]
-    return lines + [""]
+    data = read_json("shard_reuse.json") or {"builds": {}}
+    return table(
+        f"Shards reused by content (`benchmarks/shard_reuse.py`, backend `{data.get('backend', {}).get('backend')}`)",
+        ["build", "wall s", "shards reused", "shards embedded"],
+        [
+            f"| {name} | {row['seconds']:.1f} | {row['shards_reused']} | {row['shards_embedded']} |"
+            for name, row in data["builds"].items()
+        ],
+    )
 
 
 def readme_block(chosen: dict, baselines: dict) -> list[str]:

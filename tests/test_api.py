@@ -1,4 +1,7 @@
-"""The REST API contract over a real tiny index (2 SemCor documents, the real MiniLM backend)."""
+"""The REST API contract over a real tiny index (2 SemCor documents, the real MiniLM backend).
+
+Long on purpose: the whole contract in one file, every endpoint's cases beside each other.
+"""
 
 from __future__ import annotations
 

@@ -75,8 +75,9 @@ GRID_FLAGS = (
         Mode,
         "mode",
         (
-            "knn, centroid (nearest sense centroid) and/or sense (nearest sense vector, "
-            "unseen senses propagated from synset, hypernyms or lexicographer file)"
+            "knn, centroid (nearest sense centroid), sense (nearest sense vector, unseen senses "
+            "propagated from synset, hypernyms or lexicographer file) and/or sense-gloss (sense vector and "
+            "WordNet gloss vector averaged: an index built with --evidence wordnet-glosses)"
         ),
     ),
     (
