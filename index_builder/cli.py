@@ -112,11 +112,17 @@ def cmd_build(args: argparse.Namespace) -> int:
     if corpus is None:
         corpus, keys = semcor_paths()
     extra: tuple[tuple[Path, Path], ...] = ()
+    if args.evidence_lemmas and not args.evidence:
+        raise IndexBuildError("--evidence-lemmas restricts --evidence: name the sources too")
     if args.evidence:
-        from index_builder.evidence import evidence_corpus, parse_sources
+        from index_builder.evidence import evidence_corpus, parse_sources, read_lemma_list
+
+        lemmas = read_lemma_list(args.evidence_lemmas) if args.evidence_lemmas else None
 
         extra = tuple(
-            evidence_corpus(source) for source in parse_sources(args.evidence) if source != "semcor"
+            evidence_corpus(source, lemmas=lemmas)
+            for source in parse_sources(args.evidence)
+            if source != "semcor"
         )
     settings = BuildSettings(corpus=corpus, keys=keys, extra=extra, **given_options(args, BUILD_OPTIONS))
     engine = make_engine(args)  # a missing Ray is reported before the corpus check and the model load
@@ -215,6 +221,14 @@ def _add_build_parser(sub: argparse._SubParsersAction) -> None:
         help="WordNet evidence added after the corpus, comma-separated: wordnet-examples (usage "
         'examples that contain the lemma), wordnet-glosses ("lemma - synonyms - gloss"); senses of '
         "ambiguous lemmas only, written once into the cache as a corpus (default: none)",
+    )
+    build.add_argument(
+        "--evidence-lemmas",
+        type=Path,
+        metavar="FILE",
+        help="WordNet evidence for these lemmas only (one per line): a smaller build for a known "
+        "vocabulary. A listed lemma gets the same answers as from the full evidence in the knn and centroid "
+        "modes (both use only the lemma's own vectors); the sense modes' propagation sees less",
     )
     build.add_argument("--limit-docs", type=int, help="keep only the first N documents (quick runs)")
     build.add_argument(

@@ -145,3 +145,49 @@ def test_margin_is_the_lead_over_the_runner_up():
     assert margin({"a": 4}, "a", "knn") == 1.0
     assert margin({"a": 0.8, "b": 0.75}, "a", "centroid") == pytest.approx(0.05)
     assert margin({"a": 0.2, "b": -0.3}, "a", "sense") == pytest.approx(0.5)
+
+
+def test_evidence_restricted_to_a_lemma_gives_that_lemma_the_same_answers(
+    tmp_path, small_corpus, fake_backend
+):
+    """`--evidence-lemmas`: the knn and centroid modes of a listed lemma see only its own vectors."""
+    from index_builder.build import BuildSettings, build_index
+    from index_builder.corpus_writer import write_corpus
+    from index_builder.evidence import only_lemmas
+    from index_builder.evidence.wordnet import wordnet_examples, wordnet_glosses
+    from index_builder.index_folder import IndexFolder
+    from index_builder.inventory import wordnet
+    from wsd_service.settings import Mode
+
+    synsets = [
+        wordnet().synset(n)
+        for n in ("bank.n.01", "bank.v.01", "sit.v.01", "depository_financial_institution.n.01")
+    ]
+    folders = {}
+    for name, lemmas in (("full", None), ("bank-only", frozenset({"bank"}))):
+        corpora = []
+        for kind, source in (("examples", wordnet_examples), ("glosses", wordnet_glosses)):
+            paths = (
+                tmp_path / f"{name}-{kind}.data.xml",
+                tmp_path / f"{name}-{kind}.keys.txt",
+            )
+            sentences = source(synsets=synsets)
+            write_corpus(only_lemmas(sentences, lemmas) if lemmas else sentences, *paths, source="wordnet")
+            corpora.append(paths)
+        out = build_index(
+            fake_backend,
+            BuildSettings(*small_corpus, out=tmp_path / name, extra=tuple(corpora)),
+            progress=False,
+        )
+        folders[name] = Disambiguator(IndexFolder(out), backend=fake_backend)
+    full, restricted = folders["full"], folders["bank-only"]
+    assert restricted.folder.size < full.folder.size and ("sit", "VERB") in full.folder.groups
+    query = Query(("He", "sat", "on", "the", "bank", "."), 4, "bank", "NOUN")
+    vector = full.embed([query])[0]
+    for settings in (Settings(k=3), Settings(k=10, vote="weighted"), Settings(mode=Mode.CENTROID)):
+        got, want = (
+            restricted.decide(vector, "bank", "NOUN", settings),
+            full.decide(vector, "bank", "NOUN", settings),
+        )
+        assert got.sense == want.sense and got.votes == pytest.approx(want.votes)
+        assert [n.instance_id for n in got.neighbors] == [n.instance_id for n in want.neighbors]

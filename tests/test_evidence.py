@@ -180,3 +180,21 @@ def test_every_evidence_key_passes_the_corpus_check():
 
     earth = [s for s in wordnet().synsets("earth", "n") if any(lem.name() == "Earth" for lem in s.lemmas())]
     assert earth and all(is_sense_key(lemma.key()) for synset in earth for lemma in senses(synset))
+
+
+def test_only_lemmas_keeps_the_listed_instances_in_their_whole_context(tmp_path) -> None:
+    from index_builder.evidence import only_lemmas, read_lemma_list
+
+    listed = tmp_path / "lemmas.txt"
+    listed.write_text("# the vocabulary\nbank\nTake Place  # spelling is normalised\n\n", encoding="utf-8")
+    lemmas = read_lemma_list(listed)
+    assert lemmas == {"bank", "take_place"}
+    full = list(wordnet_glosses(synsets=_synsets("bank.n.01", "depository_financial_institution.n.01")))
+    kept = list(only_lemmas(full, lemmas))
+    assert {i.lemma for s in kept for i in s.instances} == {"bank"} and len(kept) == 2 < len(full)
+    by_id = {s.id: s for s in full}
+    assert all(s.tokens == by_id[s.id].tokens for s in kept)  # the same words around each kept instance
+    (tmp_path / "empty.txt").write_text("# nothing\n", encoding="utf-8")
+    for bad in (tmp_path / "empty.txt", tmp_path / "missing.txt"):
+        with pytest.raises(EvidenceError, match="lemma list"):
+            read_lemma_list(bad)

@@ -159,6 +159,25 @@ def test_build_cli_errors_are_one_line(tmp_path: Path, small_corpus, capsys):
     assert "unknown backend 'nope'" in capsys.readouterr().err
     assert main(["build", "--backend", "bert", "--out", str(tmp_path / "x"), "--corpus", "a.xml"]) == 2
     assert "--corpus and --keys go together" in capsys.readouterr().err
+    lemmas = ["--evidence-lemmas", str(tmp_path / "lemmas.txt")]
+    assert main(["build", "--backend", "fake", "--out", str(tmp_path / "x"), *corpus, *lemmas]) == 2
+    assert "name the sources too" in capsys.readouterr().err
+    assert (
+        main(
+            [
+                "build",
+                "--backend",
+                "fake",
+                "--out",
+                str(tmp_path / "x"),
+                *lemmas,
+                "--evidence",
+                "wordnet-glosses",
+            ]
+        )
+        == 2
+    )
+    assert "cannot read the lemma list" in capsys.readouterr().err
 
 
 def _plain_read(folder: Path):

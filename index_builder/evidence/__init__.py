@@ -3,7 +3,9 @@ SemCor (the shipped corpus), WordNet's usage examples and WordNet's glosses."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from index_builder.corpus import Sentence, read_corpus
@@ -17,6 +19,7 @@ from index_builder.evidence.wordnet import (
     wordnet_glosses,
 )
 from index_builder.index_folder import sha256_file
+from index_builder.inventory import normalise_lemma
 from index_builder.paths import default_cache_dir, nltk_data_dir, semcor_paths
 
 SOURCES = ("semcor", "wordnet-examples", "wordnet-glosses")
@@ -28,7 +31,9 @@ __all__ = [
     "EvidenceError",
     "evidence_corpus",
     "evidence_sentences",
+    "only_lemmas",
     "parse_sources",
+    "read_lemma_list",
     "source_of",
 ]
 
@@ -82,18 +87,46 @@ EVIDENCE_VERSION = 2  # bump when the contexts a source yields change: cached co
 WORDNET_SOURCES = ("wordnet-examples", "wordnet-glosses")
 
 
-def evidence_corpus(source: str, cache_dir: Path | None = None) -> tuple[Path, Path]:
+def only_lemmas(sentences: Iterable[Sentence], lemmas: frozenset[str]) -> Iterator[Sentence]:
+    """The sentences with only the instances of the given lemmas labelled (the other words stay, unlabelled,
+    so each kept instance has the same context); sentences left without any instance are dropped."""
+    for sentence in sentences:
+        kept = tuple(i for i in sentence.instances if normalise_lemma(i.lemma) in lemmas)
+        if kept:
+            yield replace(sentence, instances=kept)
+
+
+def read_lemma_list(path: Path) -> frozenset[str]:
+    """The lemmas of a file with one lemma per line (WordNet spelling; '#' starts a comment)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        raise EvidenceError(f"cannot read the lemma list {path}: {err}") from err
+    lemmas = frozenset(normalise_lemma(w) for line in lines if (w := line.split("#", 1)[0].strip()))
+    if not lemmas:
+        raise EvidenceError(f"the lemma list {path} names no lemma")
+    return lemmas
+
+
+def evidence_corpus(
+    source: str, cache_dir: Path | None = None, lemmas: frozenset[str] | None = None
+) -> tuple[Path, Path]:
     """(data XML, gold keys) of a WordNet source in the framework's format, written once into the cache
-    (senses of ambiguous lemmas only: a lemma with one sense needs no vector), so the builder checks,
-    shards and reuses it like any corpus."""
+    (senses of ambiguous lemmas only: a lemma with one sense needs no vector; with `lemmas`, only those
+    lemmas' senses), so the builder checks, shards and reuses it like any corpus."""
     if source not in WORDNET_SOURCES:
         raise EvidenceError(
             f"unknown WordNet evidence source {source!r}; choose from {', '.join(WORDNET_SOURCES)}"
         )
     folder = cache_dir or default_cache_dir() / "evidence"
     stem = f"{source}-v{EVIDENCE_VERSION}-{sha256_file(nltk_data_dir() / 'corpora' / 'wordnet.zip')[:12]}"
+    if lemmas is not None:
+        stem += "-lemmas-" + hashlib.sha256("\n".join(sorted(lemmas)).encode()).hexdigest()[:12]
     xml, keys = folder / f"{stem}.data.xml.gz", folder / f"{stem}.gold.key.txt.gz"
     if not (xml.is_file() and keys.is_file()):
         folder.mkdir(parents=True, exist_ok=True)
-        write_corpus(evidence_sentences(source, ambiguous_only=True), xml, keys, source=source)
+        sentences = evidence_sentences(source, ambiguous_only=True)
+        write_corpus(
+            only_lemmas(sentences, lemmas) if lemmas is not None else sentences, xml, keys, source=source
+        )
     return xml, keys
