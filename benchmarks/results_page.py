@@ -265,7 +265,7 @@ def index_costs() -> list[str]:
     )
     for name, row in costs.items():
         backend = row["backend"]
-        model = backend.get("package") or backend.get("model") or backend["backend"]
+        model = backend.get("model") or backend.get("package") or backend["backend"]
         cost = row["build_cost"]
         built = (
             (
@@ -489,6 +489,10 @@ def main() -> None:
         *no_pos_filter(),
         *separability_section(),
         *calibration_section(),
+        *[
+            f"## Sense maps (`wsd map`)\n\n![{p.stem}](maps/{p.name})\n"
+            for p in sorted((RESULTS / "maps").glob("*.png"))
+        ],
         "## Plots",
         "",
         (
