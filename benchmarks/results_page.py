@@ -433,6 +433,38 @@ def shard_reuse() -> list[str]:
     )
 
 
+def service_speed() -> list[str]:
+    """The serving figures of results/service_speed.json (`benchmarks/service_speed.py`), goals beside."""
+    data = read_json("service_speed.json")
+    if not data:
+        return []
+    single, throughput, soak = data["single"], data["throughput"], data["soak"]
+    rows = [
+        f"| single request p50 / bare forward pass p50 | {single['ratio_p50']:.2f}x | <= 1.25x |",
+        f"| spaCy preprocessing p50 / forward pass p50 | {single['preprocessing']['share']:.0%} | <= 20% |",
+        f"| kNN search + explanation p50 | {data['decide']['p50_ms']:.2f} ms | < 2 ms |",
+        (
+            f"| {throughput['concurrent']['clients']} single-item clients / batch endpoint, items/s | "
+            f"{throughput['ratio']:.2f}x ({throughput['concurrent']['errors']} errors) | >= 0.7x, 0 errors |"
+        ),
+        (
+            f"| soak: {soak['clients']} clients x {soak['seconds']:.0f} s | {soak['errors']} errors, RSS "
+            f"{soak['rss_growth']:+.1%} | 0 errors, < 5% |"
+        ),
+        (
+            f"| server memory: RSS / PSS | {data['memory']['total_rss_mib']:.0f} / "
+            f"{data['memory']['total_pss_mib']:.0f} MiB | reported |"
+        ),
+    ]
+    return table(
+        f"Serving (`benchmarks/service_speed.py`, index {Path(data['index']).name}, {data['workers']} worker)",
+        ["measure", "result", "goal"],
+        rows,
+        "Side-by-side ratios from one run on a 2-core machine: the real server on a loopback port against the "
+        "work it cannot avoid.",
+    )
+
+
 def readme_block(chosen: dict, baselines: dict) -> list[str]:
     """The README's summary of the results, every figure from the JSON files."""
     lines = [
@@ -484,6 +516,7 @@ def main() -> None:
         *lemma_pos(),
         *shard_reuse(),
         *index_costs(),
+        *service_speed(),
         *full_grids(tables),
         *layer_sweep(),
         *no_pos_filter(),
