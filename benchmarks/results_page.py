@@ -465,6 +465,36 @@ def service_speed() -> list[str]:
     )
 
 
+def scale_out() -> list[str]:
+    """Ray against the local engine (results/ray_engine.json) and the builder on SemCor repeated N times
+    (results/build_scale_xN.json, one `benchmarks/build_scale.py` line each)."""
+    lines = []
+    ray = read_json("ray_engine.json")
+    if ray:
+        runs = {run["engine"]: run for run in ray["runs"]}
+        lines += table(
+            f"Ray engine against the local one (`benchmarks/ray_engine.py`, backend {ray['backend']})",
+            ["engine", "wall s", "peak RSS MB (process tree)"],
+            [f"| {name} | {run['seconds']:.0f} | {run['peak_rss_mb']:.0f} |" for name, run in runs.items()],
+            f"Each build in a process of its own, full SemCor unless limited ({ray['limit_docs'] or 'all'} "
+            f"documents): ray / local = {ray['ratio']:.2f} (goal <= {ray['goal_ratio']}); identical vectors: "
+            f"{ray['same_vectors']}.",
+        )
+    scale = sorted(
+        (json.loads(p.read_text()) for p in RESULTS.glob("build_scale_x*.json")), key=lambda r: r["copies"]
+    )
+    lines += table(
+        "The builder on SemCor repeated N times (`benchmarks/build_scale.py`, fake backend)",
+        ["copies", "sentences", "instances", "check s", "build s", "peak RSS MiB", "folder MiB"],
+        [
+            f"| {r['copies']} | {r['sentences']} | {r['instances']} | {r['check_s']} | {r['build_s']} | "
+            f"{r['peak_rss_mib']} | {r['folder_mib']} |"
+            for r in scale
+        ],
+    )
+    return lines
+
+
 def readme_block(chosen: dict, baselines: dict) -> list[str]:
     """The README's summary of the results, every figure from the JSON files."""
     lines = [
@@ -517,6 +547,7 @@ def main() -> None:
         *shard_reuse(),
         *index_costs(),
         *service_speed(),
+        *scale_out(),
         *full_grids(tables),
         *layer_sweep(),
         *no_pos_filter(),
@@ -632,8 +663,9 @@ wsd bench --index indexes/bert-minilm-all-layers --layers "0;1;2;3;4;5;6;5,6;4,5
 wsd bench --index indexes/bert-minilm-all-layers --layers "0;1;2;3;4;5;6;3,4,5,6" --index indexes/flair-news-fast \\
     --index indexes/bert-minilm --k 1,5,10 --vote majority,weighted --datasets semeval2007 ALL \\
     --separability --json results/separability.json --plot results/separability.png
-wsd bench --index indexes/bert-minilm --datasets semeval2007 ALL --calibration results/calibration
-wsd map bank --index indexes/bert-minilm --index indexes/flair-news-fast --png results/maps/bank.png
+wsd bench --index indexes/bert-minilm --datasets semeval2007 ALL --k 7 --vote weighted --prior 0.5 \\
+    --calibration results/calibration
+wsd map bank --index indexes/bert-minilm --index indexes/mpnet --index indexes/minilm-wordnet --png results/maps/bank.png
 index-builder build --backend bert --model mpnet --out indexes/mpnet --keep-shards
 index-builder build --backend bert --evidence wordnet-examples,wordnet-glosses --out indexes/minilm-wordnet
 python benchmarks/eval_lemmas.py --out results/tmp/eval_lemmas.txt
@@ -647,6 +679,9 @@ done
 python benchmarks/index_costs.py --index indexes/bert-minilm --index indexes/minilm-wordnet --index indexes/mpnet \\
     --index indexes/mpnet-wordnet-eval-lemmas
 python benchmarks/tagging_accuracy.py --old-table indexes/bert-minilm --json results/tagging_accuracy.json
+python benchmarks/ray_engine.py --threads 2 --json results/ray_engine.json
+python benchmarks/build_scale.py --copies 10 --work /tmp/scale10 > results/build_scale_x10.json   # and --copies 1
+python benchmarks/service_speed.py --index indexes/bert-minilm --soak-seconds 30 --json results/service_speed.json
 python benchmarks/results_page.py    # this page and every results/*.png, from the JSON files
 """
 
