@@ -81,7 +81,7 @@ def redraw_plots() -> None:
 
     for path in sorted(RESULTS.glob("*.json")):
         rows = json.loads(path.read_text()).get("results")
-        if not rows:  # not a benchmark grid (tagging accuracy, speed, ...)
+        if not rows or "system" not in rows[0]:  # not a benchmark grid (tagging accuracy, speed, ...)
             continue
         results = [result_from_json(r) for r in rows]
         datasets = [d for d in SETS if any(r.dataset == d for r in results)]
@@ -480,6 +480,19 @@ def scale_out() -> list[str]:
             f"documents): ray / local = {ray['ratio']:.2f} (goal <= {ray['goal_ratio']}); identical vectors: "
             f"{ray['same_vectors']}.",
         )
+    knn = read_json("knn_scale.json")
+    if knn:
+        lines += table(
+            f"Search time against group size (`benchmarks/knn_scale.py`, k={knn['k']}, one query per call)",
+            ["index", "type", "vectors", "group sizes", "groups", "median group", "p50 ms", "p99 ms"],
+            [
+                f"| {Path(r['index']).name} | {r['vector_type']} | {r['total_vectors']} | {r['sizes']} | "
+                f"{r['groups']} | {r['median_group']} | {r['p50_ms']:.3f} | {r['p99_ms']:.3f} |"
+                for r in knn["results"]
+            ],
+            "The same group sizes in an index ten times larger cost the same: a search costs its (lemma, POS) "
+            'group, not the whole index (the "whole index" rows show what it would cost otherwise).',
+        )
     scale = sorted(
         (json.loads(p.read_text()) for p in RESULTS.glob("build_scale_x*.json")), key=lambda r: r["copies"]
     )
@@ -681,6 +694,7 @@ python benchmarks/index_costs.py --index indexes/bert-minilm --index indexes/min
 python benchmarks/tagging_accuracy.py --old-table indexes/bert-minilm --json results/tagging_accuracy.json
 python benchmarks/ray_engine.py --threads 2 --json results/ray_engine.json
 python benchmarks/build_scale.py --copies 10 --work /tmp/scale10 > results/build_scale_x10.json   # and --copies 1
+python benchmarks/knn_scale.py --index indexes/bert-minilm --index /tmp/scale10/index-x10 --json results/knn_scale.json
 python benchmarks/service_speed.py --index indexes/bert-minilm --soak-seconds 30 --json results/service_speed.json
 python benchmarks/results_page.py    # this page and every results/*.png, from the JSON files
 """
