@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import resource
 import sys
 import time
 from collections.abc import Iterator
@@ -25,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 
 from index_builder.backends.fake import FakeBackend
-from index_builder.build import BuildSettings, build_index, check_corpus
+from index_builder.build import BuildSettings, build_index, check_corpus, peak_rss_mb
 from index_builder.paths import semcor_paths
 
 
@@ -84,7 +83,7 @@ def main() -> None:
                 "instances": sum(summary.instances for summary in checked),
                 "check_s": round(check_seconds, 1),
                 "build_s": round(build_seconds, 1),
-                "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                "peak_rss_mib": peak_rss_mb(),
                 "folder_mib": round(sum(p.stat().st_size for p in settings.out.iterdir()) / 2**20),
             }
         )

@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import argparse
-import resource
 import subprocess
 import sys
 import tempfile
@@ -27,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from index_builder.backends import EmbeddingBackend, create_backend, set_threads
-from index_builder.build import BuildSettings, build_index
+from index_builder.build import BuildSettings, build_index, peak_rss_mb
 from index_builder.corpus import read_corpus
 from index_builder.index_folder import IndexFolder
 from index_builder.paths import semcor_paths
@@ -75,7 +74,7 @@ def main() -> None:
     start = time.perf_counter()
     build_index(backend, BuildSettings(*semcor_paths(), out=out, limit_docs=args.limit_docs), progress=False)
     build_seconds = time.perf_counter() - start
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_mb()
 
     sizes = {"float32": folder_mb(out)}
     for vector_type in ("float16", "int8"):

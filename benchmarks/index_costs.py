@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from index_builder.backends import create_backend
-from index_builder.evidence import source_of
+from index_builder.evidence import vectors_per_source
 from index_builder.index_folder import IndexFolder, compact_index
 from wsd_service.bench.runner import KnnSystem, QueryVectors, evaluate
 from wsd_service.disambiguator import Disambiguator
@@ -31,14 +31,6 @@ from wsd_service.loading import index_settings
 
 def folder_mb(folder: Path) -> float:
     return round(sum(p.stat().st_size for p in folder.iterdir()) / 2**20, 1)
-
-
-def vectors_per_source(folder: IndexFolder) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for instance_id in folder.instance_ids():
-        source = source_of(instance_id)
-        counts[source] = counts.get(source, 0) + 1
-    return counts
 
 
 def measure(path: Path, scratch: Path) -> dict[str, Any]:

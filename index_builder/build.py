@@ -80,7 +80,7 @@ def check_corpus(settings: BuildSettings) -> list[CorpusSummary]:
     ]
 
 
-def _peak_rss_mb() -> int:
+def peak_rss_mb() -> int:
     """This process's peak resident memory so far, in MiB (Linux reports KiB)."""
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
@@ -164,7 +164,7 @@ def build_index(
                 "seconds": round(time.perf_counter() - started, 1),
                 "embedded_sentences": sum(p.sentences for p in plans if p.fingerprint in todo),
                 "reused_sentences": sum(p.sentences for p in reused),
-                "peak_rss_mb": _peak_rss_mb(),
+                "peak_rss_mb": peak_rss_mb(),
             },
         },
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections import Counter
 from pathlib import Path
 
 from index_builder.command import add_command, run_command
@@ -171,12 +170,11 @@ def _build_cost(build: dict) -> str:
 
 def cmd_info(args: argparse.Namespace) -> int:
     """summarise an index folder and verify its checksums"""
-    from index_builder.evidence import source_of
+    from index_builder.evidence import vectors_per_source
     from index_builder.index_folder import IndexFolder, verify
 
     manifest = verify(args.folder)
-    per_source = Counter(source_of(i) for i in IndexFolder(args.folder, check=False).instance_ids())
-    manifest = {**manifest, "per_source": dict(sorted(per_source.items()))}
+    manifest = {**manifest, "per_source": vectors_per_source(IndexFolder(args.folder, check=False))}
     if args.json:
         print(json.dumps(manifest, indent=2))
         return 0

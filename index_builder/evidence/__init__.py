@@ -4,6 +4,7 @@ SemCor (the shipped corpus), WordNet's usage examples and WordNet's glosses."""
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -18,7 +19,7 @@ from index_builder.evidence.wordnet import (
     wordnet_examples,
     wordnet_glosses,
 )
-from index_builder.index_folder import sha256_file
+from index_builder.index_folder import IndexFolder, sha256_file
 from index_builder.inventory import normalise_lemma
 from index_builder.paths import default_cache_dir, nltk_data_dir, semcor_paths
 
@@ -35,6 +36,7 @@ __all__ = [
     "parse_sources",
     "read_lemma_list",
     "source_of",
+    "vectors_per_source",
 ]
 
 
@@ -81,6 +83,11 @@ def source_of(context_id: str) -> str:
     if context_id.startswith(GLOSS_PREFIX):
         return "wordnet-glosses"
     return "semcor"
+
+
+def vectors_per_source(folder: IndexFolder) -> dict[str, int]:
+    """How many of an index folder's vectors each evidence source gave, by source name."""
+    return dict(sorted(Counter(source_of(i) for i in folder.instance_ids()).items()))
 
 
 EVIDENCE_VERSION = 2  # bump when the contexts a source yields change: cached corpora are then rebuilt
