@@ -3,10 +3,12 @@ deterministic backend (this measures the builder, not a model).
 
     .venv/bin/python benchmarks/build_scale.py --copies 10 --work /tmp/scale     # SemCor x10 (2.26M instances)
     .venv/bin/python benchmarks/build_scale.py --copies 2 --limit-docs 3 --work /tmp/scale   # a quick run
+    .venv/bin/python benchmarks/build_scale.py --copies 10 --engine ray --work /tmp/scale    # on local Ray
 
-Prints one JSON line: the corpus size, the corpus check's time, the build's wall time, the process's
-peak RSS (the check and the build), the folder's size. Run it once per size in separate processes:
-peak RSS is per process.
+Prints one JSON line: the corpus size, the corpus check's time, the build's wall time, the peak RSS of
+this process (the check and the build; with Ray, the driver) and of its process tree (with Ray, also the
+local Ray's processes and actors, sampled every 0.2 s), the folder's size. Run it once per size in
+separate processes: peak RSS is per process.
 """
 
 from __future__ import annotations
@@ -15,17 +17,44 @@ import argparse
 import gzip
 import json
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Self
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
+import psutil
+from ray_engine import tree_rss  # benchmarks/ is on the path when this runs as a script
+
 from index_builder.backends.fake import FakeBackend
 from index_builder.build import BuildSettings, build_index, check_corpus, peak_rss_mb
+from index_builder.engines import Engine, LocalEngine, RayEngine
 from index_builder.paths import semcor_paths
+
+
+class TreePeak:
+    """The peak RSS of this process and its descendants, sampled every 0.2 s while in the block."""
+
+    def __init__(self) -> None:
+        self.peak, self._stop = 0, threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        me = psutil.Process()
+        while not self._stop.wait(0.2):
+            self.peak = max(self.peak, tree_rss(me))
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def _body(limit_docs: int | None) -> Iterator[str]:
@@ -67,23 +96,29 @@ def main() -> None:
     parser.add_argument("--limit-docs", type=int, help="take only the first N SemCor documents (quick runs)")
     parser.add_argument("--work", type=Path, required=True, help="folder for the corpus and the index")
     parser.add_argument("--dim", type=int, default=384, help="vector length of the fake backend")
+    parser.add_argument("--engine", choices=["local", "ray"], default="local", help="build engine")
     args = parser.parse_args()
     corpus, keys = make_corpus(args.work / "corpus", args.copies, args.limit_docs)
-    settings = BuildSettings(corpus, keys, out=args.work / f"index-x{args.copies}", limit_docs=None)
-    start = time.perf_counter()
-    checked = check_corpus(settings)
-    check_seconds = time.perf_counter() - start
-    build_index(FakeBackend(dim=args.dim), settings, progress=False, checked=checked)
-    build_seconds = time.perf_counter() - start
+    out = args.work / f"index-x{args.copies}-{args.engine}"
+    settings = BuildSettings(corpus, keys, out=out, limit_docs=None)
+    engine: Engine = RayEngine() if args.engine == "ray" else LocalEngine()
+    with TreePeak() as tree:
+        start = time.perf_counter()
+        checked = check_corpus(settings)
+        check_seconds = time.perf_counter() - start
+        build_index(FakeBackend(dim=args.dim), settings, progress=False, checked=checked, engine=engine)
+        build_seconds = time.perf_counter() - start
     print(
         json.dumps(
             {
                 "copies": args.copies,
+                "engine": args.engine,
                 "sentences": sum(summary.sentences for summary in checked),
                 "instances": sum(summary.instances for summary in checked),
                 "check_s": round(check_seconds, 1),
                 "build_s": round(build_seconds, 1),
                 "peak_rss_mib": peak_rss_mb(),
+                "tree_peak_rss_mib": round(tree.peak / 2**20),
                 "folder_mib": round(sum(p.stat().st_size for p in settings.out.iterdir()) / 2**20),
             }
         )

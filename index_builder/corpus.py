@@ -1,7 +1,8 @@
 """Stream a corpus in the evaluation framework's format (Raganato et al. 2017) into typed records.
 
 `*.data.xml` holds `<text>/<sentence>/<wf|instance>` tokens; `*.gold.key.txt` holds `instance_id key [key ...]`.
-Both may be gzipped. The XML is parsed incrementally, so memory stays bounded by one sentence plus the keys.
+Both may be gzipped. Both are read incrementally, so memory stays bounded by one sentence plus the key lines
+read ahead of the corpus (none when the key file follows the corpus order).
 """
 
 from __future__ import annotations
@@ -93,17 +94,32 @@ def key_lines(path: Path) -> Iterator[KeyLine]:
         raise CorpusError(f"{path}: cannot read key file: {err}") from err
 
 
-def read_keys(path: str | Path) -> dict[str, tuple[str, ...]]:
-    """Read a gold key file into {instance_id: keys}."""
-    path = Path(path)
-    keys: dict[str, tuple[str, ...]] = {}
-    for entry in key_lines(path):
-        if not entry.keys:
-            raise CorpusError(f"{path}:{entry.line}: instance {entry.instance_id!r} has no sense key")
-        if entry.instance_id in keys:
-            raise CorpusError(f"{path}:{entry.line}: instance {entry.instance_id!r} listed twice")
-        keys[entry.instance_id] = entry.keys
-    return keys
+class KeyCursor:
+    """The lines of a key file, handed out by instance id in the order a corpus asks for them.
+
+    One pass over the file keeps only the lines read ahead of the corpus: a few when the key file follows
+    the corpus order (as SemCor's and the evaluation sets' do), all of them when it does not."""
+
+    def __init__(self, path: Path, lines: Iterator[KeyLine] | None = None) -> None:
+        self.path = path
+        self._lines = key_lines(path) if lines is None else lines  # `lines`: key_lines(path), already wrapped
+        self._ahead: dict[str, KeyLine] = {}
+
+    def take(self, instance_id: str) -> KeyLine | None:
+        """The line of `instance_id` (each line is handed out once); None if the file has none left."""
+        if (entry := self._ahead.pop(instance_id, None)) is not None:
+            return entry
+        for entry in self._lines:
+            if entry.instance_id == instance_id:
+                return entry
+            self._ahead.setdefault(entry.instance_id, entry)
+        return None
+
+    def rest(self) -> Iterator[KeyLine]:
+        """The lines never handed out, in file order as far as the file was followed."""
+        yield from sorted(self._ahead.values(), key=lambda entry: entry.line)
+        self._ahead.clear()
+        yield from self._lines
 
 
 def read_corpus(
@@ -118,8 +134,7 @@ def read_corpus(
     xml_path = Path(xml_path)
     if not xml_path.is_file():
         raise CorpusError(f"{xml_path}: corpus file not found")
-    gold = read_keys(keys_path) if keys_path is not None else None
-    seen: set[str] = set()
+    gold = KeyCursor(Path(keys_path)) if keys_path is not None else None
     docs = 0
     doc_id = ""
     tokens: list[Token] = []
@@ -148,10 +163,7 @@ def read_corpus(
                             raise CorpusError(f"{xml_path}: <instance> without id in sentence after {doc_id}")
                         keys: tuple[str, ...] = ()
                         if gold is not None:
-                            if instance_id not in gold:
-                                raise CorpusError(f"{xml_path}: instance {instance_id} has no gold key")
-                            keys = gold[instance_id]
-                            seen.add(instance_id)
+                            keys = _gold_keys(gold, instance_id, xml_path)
                         instances.append(Instance(instance_id, len(tokens), lemma, pos, keys))
                     tokens.append(Token(text, lemma, pos))
                 elif tag == "sentence":
@@ -166,6 +178,18 @@ def read_corpus(
             raise CorpusError(f"{xml_path}: malformed XML: {err}") from err
         except (OSError, EOFError, UnicodeDecodeError) as err:
             raise CorpusError(f"{xml_path}: cannot read corpus: {err}") from err
-    if gold is not None and limit_docs is None and len(seen) != len(gold):
-        unknown = next(i for i in gold if i not in seen)
-        raise CorpusError(f"{keys_path}: key for unknown instance {unknown} (not in {xml_path.name})")
+    if gold is not None and limit_docs is None:
+        for entry in gold.rest():
+            raise CorpusError(
+                f"{gold.path}:{entry.line}: key for unknown instance {entry.instance_id} "
+                f"(not in {xml_path.name}, or listed twice)"
+            )
+
+
+def _gold_keys(gold: KeyCursor, instance_id: str, xml_path: Path) -> tuple[str, ...]:
+    entry = gold.take(instance_id)
+    if entry is None:
+        raise CorpusError(f"{xml_path}: instance {instance_id} has no gold key")
+    if not entry.keys:
+        raise CorpusError(f"{gold.path}:{entry.line}: instance {instance_id!r} has no sense key")
+    return entry.keys

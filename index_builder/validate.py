@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import xml.parsers.expat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index_builder.corpus import CorpusError, KeyLine, key_lines, open_bytes
+from index_builder.corpus import CorpusError, KeyCursor, KeyLine, key_lines, open_bytes
 from index_builder.inventory import is_sense_key
+from index_builder.repeated_ids import RepeatedIds, key_file_id, xml_ids
 
 MAX_PROBLEMS = 20  # problems listed in the error; the rest are only counted
 ESCAPE_HINT = "escape & < > and quotes inside attribute values as &amp; &lt; &gt; &quot;"
@@ -82,34 +84,25 @@ class _Problems:
             self.listed.append(Problem(path, line, what))
 
 
-def _read_keys(path: Path, problems: _Problems) -> dict[str, KeyLine]:
-    """{instance id: its key line}; lines without a key, listed twice or naming unknown keys are problems."""
-    keys: dict[str, KeyLine] = {}
+def _checked_key_lines(path: Path, problems: _Problems, ids: RepeatedIds) -> Iterator[KeyLine]:
+    """The key file's lines that name at least one key, registered in `ids`; a line without a key or
+    naming a key WordNet does not know is a problem."""
     for entry in key_lines(path):
         if not entry.keys:
             problems.add(
                 path, entry.line, f"instance {entry.instance_id} has no sense key: add it after the id"
             )
-        elif entry.instance_id in keys:
-            first = keys[entry.instance_id].line
-            problems.add(
-                path,
-                entry.line,
-                f"instance {entry.instance_id} is listed twice (also on line {first}): "
-                "keep one line, with all its keys",
-            )
-        else:
-            keys[entry.instance_id] = entry
-    unknown = {key for key in {k for entry in keys.values() for k in entry.keys} if not is_sense_key(key)}
-    for entry in keys.values() if unknown else ():
-        for key in unknown.intersection(entry.keys):
-            problems.add(
-                path,
-                entry.line,
-                f"sense key {key!r} of instance {entry.instance_id} is not in WordNet "
-                "3.0: correct it (lemma%ss_type:lex_filenum:lex_id:head_word:head_id)",
-            )
-    return keys
+            continue
+        ids.add(entry.instance_id, entry.line)
+        for key in entry.keys:
+            if not is_sense_key(key):
+                problems.add(
+                    path,
+                    entry.line,
+                    f"sense key {key!r} of instance {entry.instance_id} is not in WordNet "
+                    "3.0: correct it (lemma%ss_type:lex_filenum:lex_id:head_word:head_id)",
+                )
+        yield entry
 
 
 class _Pass:
@@ -118,7 +111,7 @@ class _Pass:
     A piece's digest covers its document id, the raw bytes from its first <sentence> to the end of its
     last one, and the keys of its instances: everything the builder reads from those sentences."""
 
-    def __init__(self, summary: CorpusSummary, keys: dict[str, KeyLine], problems: _Problems) -> None:
+    def __init__(self, summary: CorpusSummary, keys: KeyCursor, problems: _Problems) -> None:
         self.summary, self.keys, self.problems = summary, keys, problems
         self.path, self.limit_docs, self.piece_sentences = (
             summary.corpus,
@@ -130,8 +123,8 @@ class _Pass:
         self.parser.EndElementHandler = self.end
         self.buffer, self.buffer_start = bytearray(), 0  # raw bytes read, from stream offset buffer_start on
         self.doc_id = ""
-        self.sentence_ids: set[str] = set()
-        self.instance_lines: dict[str, int] = {}
+        self.sentence_ids, self.instance_ids = RepeatedIds(), RepeatedIds()
+        self.unkeyed: list[tuple[int, str]] = []  # (line, id) of instances the key file has no line for
         self.piece_start: int | None = None  # stream offset of the open piece's first <sentence>
         self.piece_keys = hashlib.sha256()
         self.piece_sentence_count = self.piece_instance_count = 0
@@ -165,20 +158,13 @@ class _Pass:
         if not instance_id:
             self.problem('<instance> without id: give it a unique id="..." and a line in the key file')
             return
-        if instance_id in self.instance_lines:
-            first = self.instance_lines[instance_id]
-            self.problem(
-                f"instance id {instance_id} is used twice (also on line {first}): make the ids unique"
-            )
-        self.instance_lines[instance_id] = self.parser.CurrentLineNumber
+        self.instance_ids.add(instance_id, self.parser.CurrentLineNumber)
         for name in ("lemma", "pos"):
             if not attrs.get(name):
                 self.problem(f'instance {instance_id} has no {name}="...": add it')
-        entry = self.keys.get(instance_id)
-        if entry is None:
-            self.problem(
-                f"instance {instance_id} has no line in the key file: add '{instance_id} <sense key>'"
-            )
+        entry = self.keys.take(instance_id)
+        if entry is None:  # a problem unless the id repeats an earlier one (known at the end)
+            self.unkeyed.append((self.parser.CurrentLineNumber, instance_id))
         else:
             self.piece_keys.update(" ".join(entry.keys).encode() + b"\n")
 
@@ -194,9 +180,7 @@ class _Pass:
             self.problem(
                 f"sentence {sentence_id} has no words: remove it or add its <wf>", self.sentence_line
             )
-        if sentence_id in self.sentence_ids:
-            self.problem(f"sentence id {sentence_id} is used twice: make the ids unique", self.sentence_line)
-        self.sentence_ids.add(sentence_id)
+        self.sentence_ids.add(sentence_id, self.sentence_line, written=self.sentence_id is not None)
         self.summary.sentences += 1
         self.summary.instances += self.sentence_instances
         self.piece_sentence_count += 1
@@ -242,23 +226,55 @@ class _Pass:
 def validate_corpus(
     corpus: Path, keys: Path, limit_docs: int | None = None, piece_sentences: int = 2000
 ) -> CorpusSummary:
-    """Check a corpus and its key file in one streaming pass; CorpusProblems lists every problem found.
+    """Check a corpus and its key file in one streaming pass; CorpusProblems lists every problem found,
+    the corpus's in line order, then the key file's.
 
-    With `limit_docs`, only the first documents are read, and key lines of later instances are allowed."""
+    Memory stays flat in the corpus's size when the key file follows the corpus order: ids are kept as
+    hashes only (see `repeated_ids`). With `limit_docs`, only the first documents are read, and key lines
+    of later instances are allowed."""
     if not corpus.is_file():
         raise CorpusError(f"{corpus}: corpus file not found")
     problems = _Problems()
-    key_index = _read_keys(keys, problems)
-    checker = _Pass(CorpusSummary(corpus, keys, limit_docs, piece_sentences), key_index, problems)
+    key_ids = RepeatedIds()
+    cursor = KeyCursor(keys, _checked_key_lines(keys, problems, key_ids))
+    checker = _Pass(CorpusSummary(corpus, keys, limit_docs, piece_sentences), cursor, problems)
     summary = checker.run()
-    if limit_docs is None and checker.read_to_end:
-        for instance_id, entry in key_index.items():
-            if instance_id not in checker.instance_lines:
-                problems.add(
-                    keys,
-                    entry.line,
-                    f"instance {instance_id} is not in {corpus.name}: remove the line or correct the id",
-                )
+    whole = limit_docs is None and checker.read_to_end
+    left = list(cursor.rest()) if whole else []  # reads (and checks) the key lines after the last instance
+    repeated_instances = set()
+    for repeat in checker.instance_ids.repeats(corpus, xml_ids):
+        repeated_instances.add(repeat.line)
+        problems.add(
+            corpus,
+            repeat.line,
+            f"instance id {repeat.id} is used twice (also on line {repeat.first_line}): make the ids unique",
+        )
+    for line, instance_id in checker.unkeyed:
+        if line not in repeated_instances:
+            problems.add(
+                corpus,
+                line,
+                f"instance {instance_id} has no line in the key file: add '{instance_id} <sense key>'",
+            )
+    for repeat in checker.sentence_ids.repeats(corpus, xml_ids):
+        problems.add(corpus, repeat.line, f"sentence id {repeat.id} is used twice: make the ids unique")
+    repeated_key_lines = set()
+    for repeat in key_ids.repeats(keys, key_file_id):
+        repeated_key_lines.add(repeat.line)
+        problems.add(
+            keys,
+            repeat.line,
+            f"instance {repeat.id} is listed twice (also on line {repeat.first_line}): "
+            "keep one line, with all its keys",
+        )
+    for entry in left:
+        if entry.line not in repeated_key_lines:
+            problems.add(
+                keys,
+                entry.line,
+                f"instance {entry.instance_id} is not in {corpus.name}: remove the line or correct the id",
+            )
     if problems.total:
+        problems.listed.sort(key=lambda problem: (problem.path != corpus, problem.line or 0))
         raise CorpusProblems(problems.listed, problems.total)
     return summary

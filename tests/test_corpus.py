@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from index_builder.corpus import CorpusError, read_corpus, read_keys
+from index_builder.corpus import CorpusError, read_corpus
 from index_builder.paths import eval_paths, semcor_paths
 from tests.conftest import SMALL_KEYS, SMALL_XML
 
@@ -66,10 +66,24 @@ def test_key_for_unknown_instance(small_corpus):
 
 
 def test_key_line_without_key(small_corpus):
-    _, keys = small_corpus
+    xml, keys = small_corpus
     keys.write_text("d000.s000.t000\n")
     with pytest.raises(CorpusError, match=r"tiny.gold.key.txt:1: instance 'd000.s000.t000' has no sense key"):
-        read_keys(keys)
+        list(read_corpus(xml, keys))
+
+
+def test_a_key_line_listed_twice_is_refused(small_corpus):
+    xml, keys = small_corpus
+    keys.write_text(SMALL_KEYS + SMALL_KEYS.splitlines()[0] + "\n")
+    with pytest.raises(CorpusError, match=r"tiny.gold.key.txt:6: key for unknown instance d000.s000.t000"):
+        list(read_corpus(xml, keys))
+
+
+def test_a_key_file_in_another_order_gives_the_same_keys(small_corpus):
+    xml, keys = small_corpus
+    in_order = [[i.keys for i in s.instances] for s in read_corpus(xml, keys)]
+    keys.write_text("\n".join(reversed(SMALL_KEYS.splitlines())) + "\n")
+    assert [[i.keys for i in s.instances] for s in read_corpus(xml, keys)] == in_order
 
 
 def test_missing_file(tmp_path: Path):
@@ -101,4 +115,4 @@ def test_streaming_memory_is_bounded():
         pass
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    assert peak < 120 * 2**20  # the keys dict dominates; a DOM of SemCor would be several hundred MB
+    assert peak < 8 * 2**20  # key lines are read as the corpus asks for them; all SemCor's keys take 120 MB

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from tests.conftest import SMALL_KEYS, SMALL_XML
 
 
 def _write(tmp_path: Path, xml: str, keys: str = SMALL_KEYS) -> tuple[Path, Path]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     paths = tmp_path / "c.data.xml", tmp_path / "c.gold.key.txt"
     paths[0].write_text(xml, encoding="utf-8")
     paths[1].write_text(keys, encoding="utf-8")
@@ -67,14 +69,15 @@ def test_every_problem_is_reported_at_once(tmp_path: Path):
     corpus, key_file = tmp_path / "c.data.xml", tmp_path / "c.gold.key.txt"
     second_sentence = _lines_of(xml, 'sentence id="d000.s001"')[1]
     sat, took_place = _lines_of(xml, ">sat<")[0], _lines_of(xml, "took place")[0]
-    expected = [
-        f"{key_file}:4: sense key 'close%2:99:99::' of instance d001.s000.t001 is not in WordNet 3.0",
+    expected = [  # the corpus's problems in line order, then the key file's
         f"{corpus}:{sat}: instance d000.s000.t000 has no lemma",
+        # the repeated id's key was handed to its first use: not also "no line in the key file"
         f"{corpus}:{took_place}: instance id d000.s000.t000 is used twice (also on line {sat})",
+        f"{corpus}:{second_sentence}: sentence id d000.s001 is used twice",
         f"{corpus}:{_lines_of(xml, '>bank<')[1]}: instance d001.s000.t000 has no line in the key file",
-        f"{corpus}:{second_sentence}: sentence id d000.s001 is used twice",  # found at the sentence's end
         f"{corpus}:{_lines_of(xml, 'd001.s001')[0]}: sentence d001.s001 has no words",
         f"{key_file}:3: instance d000.s001.t000 is not in c.data.xml",
+        f"{key_file}:4: sense key 'close%2:99:99::' of instance d001.s000.t001 is not in WordNet 3.0",
     ]
     assert len(problems) == len(expected), problems
     for problem, start in zip(problems, expected, strict=True):
@@ -86,8 +89,8 @@ def test_key_file_problems_name_their_lines(tmp_path: Path):
     problems = _problems(tmp_path, keys=keys)
     key_path = tmp_path / "c.gold.key.txt"
     assert f"{key_path}:6: instance d000.s000.t000 is listed twice (also on line 1)" in problems[0]
-    assert f"{key_path}:8: instance d000.s000.t001 has no sense key" in problems[1]
-    assert f"{key_path}:7: instance d009.s000.t000 is not in c.data.xml" in problems[2]
+    assert f"{key_path}:7: instance d009.s000.t000 is not in c.data.xml" in problems[1]
+    assert f"{key_path}:8: instance d000.s000.t001 has no sense key" in problems[2]
     assert len(problems) == 3
 
 
@@ -97,6 +100,40 @@ def test_many_problems_are_listed_up_to_a_limit_and_counted(tmp_path: Path):
         validate_corpus(*_write(tmp_path, SMALL_XML, keys.replace("::d", "::\nd")))
     assert caught.value.total > MAX_PROBLEMS == len(caught.value.problems)
     assert str(caught.value).splitlines()[-1] == f"  ... and {caught.value.total - MAX_PROBLEMS} more"
+
+
+def test_a_key_file_in_another_order_gives_the_same_summary(tmp_path: Path):
+    in_order = validate_corpus(*_write(tmp_path, SMALL_XML))
+    reversed_keys = "\n".join(reversed(SMALL_KEYS.splitlines())) + "\n"
+    assert validate_corpus(*_write(tmp_path, SMALL_XML, reversed_keys)) == in_order
+
+
+def _synthetic(tmp_path: Path, sentences: int) -> tuple[Path, Path]:
+    """`sentences` sentences of four instances each, in one document, keys in corpus order."""
+    xml, keys = ['<?xml version="1.0"?>\n<corpus lang="en">\n<text id="d0">'], []
+    for s in range(sentences):
+        xml.append(f'<sentence id="d0.s{s}">')
+        for t in range(4):
+            xml.append(f'<instance id="d0.s{s}.t{t}" lemma="bank" pos="NOUN">bank</instance>')
+            keys.append(f"d0.s{s}.t{t} bank%1:14:00::")
+        xml.append("</sentence>")
+    xml.append("</text>\n</corpus>")
+    return _write(tmp_path / str(sentences), "\n".join(xml) + "\n", "\n".join(keys) + "\n")
+
+
+def test_the_check_keeps_ids_as_hashes_only(tmp_path: Path):
+    """Memory grows by a few bytes per instance: four times the corpus costs well under 2 MB more (a dict
+    of the ids and key lines, as before, cost about 8 MB more)."""
+
+    def peak(sentences: int) -> int:
+        paths = _synthetic(tmp_path, sentences)
+        tracemalloc.start()
+        validate_corpus(*paths)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return peak
+
+    assert peak(4000) - peak(1000) < 2 * 2**20
 
 
 def test_a_piece_digest_changes_with_its_own_content_only(tmp_path: Path):
