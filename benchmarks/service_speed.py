@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from index_builder.index_folder.format import VECTORS
-from index_builder.text import tag_text, tag_texts
+from index_builder.text import tag_texts, tag_words
 from wsd_service.disambiguator import Query
 from wsd_service.loading import load_indexes
 
@@ -68,7 +68,7 @@ TARGETS = [
 
 def words(text: str) -> list[str]:
     """The tokens of a text as the service tokenises it (spaCy)."""
-    return [token.text for sentence in tag_text(text) for token in sentence.tokens]
+    return [token.text for token in tag_words(text)]
 
 
 def request_body(text: str, word: str) -> dict:
@@ -285,7 +285,7 @@ def measure_preprocessing(args: argparse.Namespace, backend, tokens: list[str]) 
     """spaCy's tokens, lemma and POS of the sentence, uncached, interleaved with the forward pass."""
     tagging, forward = [], []
     for _ in range(args.n):
-        tagging.append(timed(lambda: next(tag_texts([SENTENCE]))))
+        tagging.append(timed(lambda: next(tag_texts([SENTENCE], split=False))))
         forward.append(timed(lambda: backend.embed([tokens])))
     t50, f50 = quantiles(tagging)[0], quantiles(forward)[0]
     print(

@@ -145,16 +145,19 @@ def _check_text(text: str) -> str:
     return text
 
 
-def tag_texts(texts: Iterable[str], batch_size: int = BATCH_SIZE) -> Iterator[tuple[TaggedSentence, ...]]:
-    """The sentences of each raw text, tokenised and tagged by spaCy, with character offsets into the text."""
+def tag_texts(
+    texts: Iterable[str], batch_size: int = BATCH_SIZE, split: bool = True
+) -> Iterator[tuple[TaggedSentence, ...]]:
+    """The sentences of each raw text, tokenised and tagged by spaCy, with character offsets into the text;
+    without `split`, the whole text is one sentence (the sentence splitter, a fifth of the cost, is not run)."""
     from spacy.util import minibatch
 
     nlp = pipeline()
     for batch in minibatch((_check_text(text) for text in texts), size=batch_size):
-        for doc in _run([nlp.make_doc(text) for text in batch], sentences=True):
+        for doc in _run([nlp.make_doc(text) for text in batch], sentences=split):
             tagged = tag_doc(doc)
             sentences = []
-            for sent in doc.sents:
+            for sent in doc.sents if split else [doc[:]]:
                 inside = tuple(
                     token
                     for token, tok in zip(tagged[sent.start : sent.end], sent, strict=True)
@@ -174,6 +177,18 @@ def _tag_text_cached(text: str) -> tuple[TaggedSentence, ...]:
 def tag_text(text: str) -> tuple[TaggedSentence, ...]:
     """The sentences of one raw text (cached: a repeated text is tagged once)."""
     return _tag_text_cached(_check_text(text))
+
+
+@lru_cache(maxsize=4096)
+def _tag_words_cached(text: str) -> tuple[TaggedToken, ...]:
+    (whole,) = next(tag_texts([text], split=False)) or (TaggedSentence("", 0, 0, ()),)
+    return whole.tokens
+
+
+def tag_words(text: str) -> tuple[TaggedToken, ...]:
+    """The tokens of one raw text, tagged, across its sentences, as one request's context is embedded
+    (cached; the sentences are not split)."""
+    return _tag_words_cached(_check_text(text))
 
 
 def _check_tokens(tokens: Sequence[str]) -> tuple[str, ...]:

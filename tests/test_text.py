@@ -17,6 +17,7 @@ from index_builder.text import (
     tag_text,
     tag_token_lists,
     tag_tokens,
+    tag_words,
 )
 
 
@@ -113,6 +114,12 @@ def test_sentences_and_character_offsets():
         assert text[sentence.start : sentence.end] == sentence.text
         assert all(text[t.start : t.end] == t.text for t in sentence.tokens)
     assert sentences[1].tokens[2].text == "shot" and sentences[1].tokens[2].start == text.index("shot")
+
+
+def test_a_request_text_is_tagged_whole_as_its_sentences_are():
+    text = "  She runs a bakery.\n\nThe hunter shot the deer.  "
+    assert tag_words(text) == tuple(t for s in tag_text(text) for t in s.tokens)
+    assert tag_words(" \n ") == ()
 
 
 def test_tokens_are_tagged_as_given_never_retokenised():

@@ -152,7 +152,7 @@ def cmd_map(args: argparse.Namespace) -> int:
     bank.png"""
     from index_builder.index_folder import IndexFolder
     from index_builder.inventory import SenseInventory
-    from index_builder.text import tag_text
+    from index_builder.text import tag_words
     from wsd_service.disambiguator import Disambiguator, Query
     from wsd_service.service_cli import find_word
 
@@ -168,7 +168,7 @@ def cmd_map(args: argparse.Namespace) -> int:
     for disambiguator in disambiguators:
         vector = None
         if args.sentence is not None:
-            tokens = [token.text for sentence in tag_text(args.sentence) for token in sentence.tokens]
+            tokens = [token.text for token in tag_words(args.sentence)]
             query = Query(tuple(tokens), find_word(tokens, args.word, 1), lemma, pos)
             vector = disambiguator.embed([query])[0]
         row = []

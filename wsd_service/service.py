@@ -17,7 +17,7 @@ from typing import Any
 
 from index_builder.errors import WsdError
 from index_builder.inventory import SenseInventory, normalise_lemma
-from index_builder.text import TaggedToken, merge, resolve, resolve_in, tag_text
+from index_builder.text import TaggedToken, merge, resolve, resolve_in, tag_words
 from wsd_service.annotate import annotate_tagged, tagged_sentences
 from wsd_service.api.public import without_paths
 from wsd_service.api.schemas import (
@@ -91,7 +91,7 @@ class Service:
     def warm_up(self) -> None:
         """Load the spaCy pipeline, every backend and per-vector table now, not on the first request."""
         with self.lock:
-            tag_text("Warm up the tagger.")
+            tag_words("Warm up the tagger.")
             for name, disambiguator in self.disambiguators.items():
                 disambiguator.ensure_backend().embed([["warm", "up"]])
                 _ = disambiguator.folder.vector_keys
@@ -126,7 +126,7 @@ class Service:
         if request.text is not None:
             self.check_size(len(request.text))
             with self.lock:  # nltk's WordNet reader shares its file handles: one thread at a time
-                tagged = [t for sentence in tag_text(request.text) for t in sentence.tokens]
+                tagged = list(tag_words(request.text))
                 position, tagged = self._text_target(request, tagged)
                 lemma, pos = resolve(tagged[position], lemma, request.pos)
             tokens, span = [t.text for t in tagged], [tagged[position].start, tagged[position].end]

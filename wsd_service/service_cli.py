@@ -13,7 +13,7 @@ from index_builder.cli import add_backend_arguments, backend_options
 from index_builder.command import add_command
 from index_builder.errors import WsdError
 from index_builder.inventory import CONTENT_POS
-from index_builder.text import tag_text
+from index_builder.text import tag_words
 from wsd_service.calibration import attach_calibrations
 from wsd_service.cli_arguments import add_index_folder, add_index_folders, add_settings_flag
 from wsd_service.serving import add_serving_arguments
@@ -114,7 +114,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     from wsd_service.loading import load_indexes
     from wsd_service.service import Service
 
-    tagged = [token for sentence in tag_text(args.sentence) for token in sentence.tokens]
+    tagged = list(tag_words(args.sentence))
     word = tagged[find_word([t.text for t in tagged], args.word, args.occurrence)]
     try:
         request = DisambiguateRequest(
