@@ -83,6 +83,7 @@ def test_layer_transform_maps_a_view(tiny_disambiguator):
     assert [(p.x, p.y) for p in first_half.points] != [(p.x, p.y) for p in whole.points]
 
 
+@pytest.mark.slow  # importing scikit-learn's t-SNE takes about 2.5 s, a tenth of the quick loop
 def test_tsne_with_a_fixed_seed(tiny_disambiguator):  # scikit-learn comes with flair, a dependency
     drawn = sense_map(tiny_disambiguator, "say", "VERB", method=MapMethod.TSNE)
     assert drawn.method == "tsne" and drawn.explained is None
