@@ -494,18 +494,48 @@ def scale_out() -> list[str]:
             'group, not the whole index (the "whole index" rows show what it would cost otherwise).',
         )
     scale = sorted(
-        (json.loads(p.read_text()) for p in RESULTS.glob("build_scale_x*.json")), key=lambda r: r["copies"]
+        (json.loads(p.read_text()) for p in RESULTS.glob("build_scale_x*.json")),
+        key=lambda r: (r.get("engine", "local"), r["copies"]),
     )
-    lines += table(
-        "The builder on SemCor repeated N times (`benchmarks/build_scale.py`, fake backend)",
-        ["copies", "sentences", "instances", "check s", "build s", "peak RSS MiB", "folder MiB"],
-        [
-            f"| {r['copies']} | {r['sentences']} | {r['instances']} | {r['check_s']} | {r['build_s']} | "
-            f"{r['peak_rss_mib']} | {r['folder_mib']} |"
-            for r in scale
-        ],
-    )
+    if scale:
+        lines += table(
+            "The builder on SemCor repeated N times (`benchmarks/build_scale.py`, fake backend)",
+            [
+                "engine",
+                "copies",
+                "sentences",
+                "instances",
+                "check s",
+                "build s",
+                "peak RSS MiB",
+                "process tree peak MiB",
+                "folder MiB",
+            ],
+            [
+                f"| {r.get('engine', 'local')} | {r['copies']} | {r['sentences']} | {r['instances']} | "
+                f"{r['check_s']} | {r['build_s']} | {r['peak_rss_mib']} | {r.get('tree_peak_rss_mib', '')} | "
+                f"{r['folder_mib']} |"
+                for r in scale
+            ],
+            "Peak RSS is the building process's (with Ray, the driver's); the process tree adds, with Ray, the "
+            "local Ray's own processes and actors, sampled every 0.2 s. "
+            + "; ".join(
+                _growth(scale, engine) for engine in dict.fromkeys(r.get("engine", "local") for r in scale)
+            )
+            + " (goal: at most 1.5x).",
+        )
     return lines
+
+
+def _growth(scale: list[dict], engine: str) -> str:
+    """'engine: xN / x1 peak ...' for the largest and smallest copies of one engine: the process, and with
+    Ray the process tree too."""
+    runs = [r for r in scale if r.get("engine", "local") == engine]
+    small, large = runs[0], runs[-1]
+    ratios = [f"process {large['peak_rss_mib'] / small['peak_rss_mib']:.2f}x"]
+    if engine == "ray" and "tree_peak_rss_mib" in large and "tree_peak_rss_mib" in small:
+        ratios.append(f"process tree {large['tree_peak_rss_mib'] / small['tree_peak_rss_mib']:.2f}x")
+    return f"{engine}, x{large['copies']} / x{small['copies']} peak: {', '.join(ratios)}"
 
 
 def readme_block(chosen: dict, baselines: dict) -> list[str]:
@@ -693,7 +723,8 @@ python benchmarks/index_costs.py --index indexes/bert-minilm --index indexes/min
     --index indexes/mpnet-wordnet-eval-lemmas
 python benchmarks/tagging_accuracy.py --old-table indexes/bert-minilm --json results/tagging_accuracy.json
 python benchmarks/ray_engine.py --threads 2 --json results/ray_engine.json
-python benchmarks/build_scale.py --copies 10 --work /tmp/scale10 > results/build_scale_x10.json   # and --copies 1
+python benchmarks/build_scale.py --copies 10 --work /tmp/scale > results/build_scale_x10.json      # and --copies 1
+python benchmarks/build_scale.py --copies 10 --engine ray --work /tmp/scale > results/build_scale_x10_ray.json
 python benchmarks/knn_scale.py --index indexes/bert-minilm --index /tmp/scale10/index-x10 --json results/knn_scale.json
 python benchmarks/service_speed.py --index indexes/bert-minilm --soak-seconds 30 --json results/service_speed.json
 python benchmarks/results_page.py    # this page and every results/*.png, from the JSON files
