@@ -2,36 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from index_builder.lean_imports import NLTK_OPTIONAL, without
 from index_builder.paths import nltk_data_dir
 
-# nltk's package import also imports scipy, scikit-learn and pandas, when installed (flair installs them), for
-# features this project never uses: Fisher's exact test and the scikit-learn classifier wrapper. That is
-# about 2.5 s of every command's start. nltk guards those imports, so they are hidden while nltk loads; a
-# process that imported nltk first is left as it is.
-_HIDDEN_FROM_NLTK = ("scipy", "sklearn", "pandas")
-
-
-@contextmanager
-def _hidden(names: tuple[str, ...]) -> Iterator[None]:
-    """`import NAME` raises ImportError inside the block for each name not imported yet."""
-    hidden = [name for name in names if name not in sys.modules] if "nltk" not in sys.modules else []
-    sys.modules.update(dict.fromkeys(hidden))
-    try:
-        yield
-    finally:
-        for name in hidden:
-            sys.modules.pop(name, None)
-
-
-with _hidden(_HIDDEN_FROM_NLTK):
+with without(NLTK_OPTIONAL, importing="nltk"):
     from nltk.corpus.reader.wordnet import WordNetCorpusReader, WordNetError
 
 if TYPE_CHECKING:  # pragma: no cover

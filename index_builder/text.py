@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from index_builder.errors import WsdError
 from index_builder.inventory import normalise_lemma
+from index_builder.lean_imports import SPACY_OPTIONAL, without
 from index_builder.wordnet_tags import (
     compound,
     inventory,
@@ -67,7 +68,8 @@ class LemmaPos(NamedTuple):
 def pipeline() -> Language:
     """The shared spaCy pipeline, loaded once per process without the parser and the entity recogniser."""
     try:
-        import spacy
+        with without(SPACY_OPTIONAL, importing="spacy"):
+            import spacy
 
         nlp = spacy.load(SPACY_MODEL, exclude=["parser", "ner"])
         nlp.enable_pipe("senter")
@@ -150,9 +152,9 @@ def tag_texts(
 ) -> Iterator[tuple[TaggedSentence, ...]]:
     """The sentences of each raw text, tokenised and tagged by spaCy, with character offsets into the text;
     without `split`, the whole text is one sentence (the sentence splitter, a fifth of the cost, is not run)."""
+    nlp = pipeline()  # first: spaCy is imported there
     from spacy.util import minibatch
 
-    nlp = pipeline()
     for batch in minibatch((_check_text(text) for text in texts), size=batch_size):
         for doc in _run([nlp.make_doc(text) for text in batch], sentences=split):
             tagged = tag_doc(doc)
@@ -204,6 +206,7 @@ def _check_tokens(tokens: Sequence[str]) -> tuple[str, ...]:
 
 def _words_doc(tokens: tuple[str, ...]) -> tuple[Doc, list[list[int]]]:
     """A doc of the tokens' words (a token with spaces gives several) and, per token, its words' indices."""
+    vocab = pipeline().vocab  # first: spaCy is imported there
     from spacy.tokens import Doc
 
     words: list[str] = []
@@ -212,7 +215,7 @@ def _words_doc(tokens: tuple[str, ...]) -> tuple[Doc, list[list[int]]]:
         parts = token.split()
         owners.append(list(range(len(words), len(words) + len(parts))))
         words.extend(parts)
-    return Doc(pipeline().vocab, words=words), owners
+    return Doc(vocab, words=words), owners
 
 
 def tag_token_lists(
@@ -224,6 +227,7 @@ def tag_token_lists(
     one token (see `merge`); a token that is empty or only spaces is kept, with no POS. Offsets are into the
     tokens joined by single spaces, as `Sentence.text` of the corpus reader.
     """
+    pipeline()  # first: spaCy is imported there
     from spacy.util import minibatch
 
     for batch in minibatch(map(_check_tokens, token_lists), size=batch_size):

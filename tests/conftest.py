@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import gzip
+import re
 import shutil
 from pathlib import Path
 
 import pytest
+
+from index_builder.lean_imports import SPACY_OPTIONAL, without
 
 
 def pytest_configure(config):
@@ -20,6 +23,20 @@ def pytest_configure(config):
         "whole SemCor; "
         "`make test` runs it, `make check` leaves it out",
     )
+
+
+with without(SPACY_OPTIONAL, importing="spacy"):  # as the service and the command lines import it: without
+    import spacy  # noqa: F401  (torch, which thinc would import first, seconds the quick loop never needs)
+
+_WHOLLY_SLOW = re.compile(r"^pytestmark = pytest\.mark\.slow\b", re.MULTILINE)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Under -m "not slow" (make check), a module marked slow as a whole is not even imported: its imports
+    (torch, a browser driver) would cost the quick loop seconds for tests it deselects."""
+    if config.getoption("markexpr") != "not slow" or collection_path.suffix != ".py":
+        return None
+    return bool(_WHOLLY_SLOW.search(collection_path.read_text(encoding="utf-8"))) or None
 
 
 SMALL_XML = """<?xml version="1.0" encoding="UTF-8" ?>

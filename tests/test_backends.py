@@ -57,7 +57,7 @@ class Case(NamedTuple):
     scope="session",
     params=[
         "fake",
-        "elmo",  # a real model, but tiny: fast
+        pytest.param("elmo", marks=pytest.mark.slow),  # a real model, tiny, but torch takes seconds to import
         pytest.param("bert", marks=pytest.mark.slow),
         pytest.param("flair", marks=pytest.mark.slow),
     ],

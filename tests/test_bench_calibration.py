@@ -41,6 +41,7 @@ def test_vote_answers_leave_out_backoff_and_a_held_out_set():
     )
 
 
+@pytest.mark.slow  # the whole ALL set through the command line: seconds; calibration.py has fast unit tests
 def test_bench_calibration_writes_a_map_the_service_reads(tiny_index, tmp_path, capsys):
     folder = tmp_path / "calibration"
     args = ("--index", tiny_index, "--k", "5,10", "--calibration", folder)

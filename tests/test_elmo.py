@@ -16,6 +16,8 @@ import pytest
 from index_builder.backends.base import BackendError, create_backend
 from index_builder.backends.elmo import ElmoBackend
 
+pytestmark = pytest.mark.slow  # a real model (the tiny ELMo fixture) needs torch: seconds to import
+
 FIXTURE = Path(__file__).parent / "fixtures" / "elmo"
 OPTIONS, WEIGHTS = str(FIXTURE / "options.json"), str(FIXTURE / "lm_weights.hdf5")
 

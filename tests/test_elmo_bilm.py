@@ -19,6 +19,8 @@ from index_builder.backends.elmo_bilm import (
     word_char_ids,
 )
 
+pytestmark = pytest.mark.slow  # a real model (the tiny ELMo fixture) needs torch: seconds to import
+
 FIXTURE = Path(__file__).parent / "fixtures" / "elmo"
 ATOL = 2e-6  # observed max abs error: ~1e-6 (float32 rounding)
 

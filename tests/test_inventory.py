@@ -1,11 +1,6 @@
 from __future__ import annotations
 
-import subprocess
-import sys
-
-import pytest
-
-from index_builder.inventory import SenseInventory, _hidden, normalise_lemma
+from index_builder.inventory import SenseInventory, normalise_lemma
 
 
 def test_candidates_in_wordnet_order():
@@ -97,32 +92,3 @@ def test_is_sense_key_agrees_with_the_inventory():
     for key in keys + odd:
         assert is_sense_key(key) == (inv.sense(key) is not None), key
     assert sum(map(is_sense_key, odd)) == 1  # only the upper-case spelling of a real key
-
-
-def test_modules_are_hidden_only_while_nltk_loads_for_the_first_time(monkeypatch):
-    import json
-
-    monkeypatch.delitem(sys.modules, "nltk")  # as in a process that has not imported nltk yet
-    with _hidden(("json", "wsd_never_imported")):
-        assert sys.modules["json"] is json  # imported before: left as it is
-        with pytest.raises(ImportError):
-            import wsd_never_imported  # noqa: F401
-    assert "wsd_never_imported" not in sys.modules
-
-
-def test_nothing_is_hidden_once_nltk_is_imported():
-    with _hidden(("wsd_never_imported",)):
-        assert "wsd_never_imported" not in sys.modules
-
-
-@pytest.mark.slow
-def test_loading_wordnet_imports_neither_scipy_nor_sklearn_nor_pandas():
-    """A fresh process: the inventory loads WordNet without nltk's optional imports, which still work after."""
-    code = (
-        "import sys; from index_builder.inventory import SenseInventory; "
-        "assert SenseInventory().senses('bank', 'NOUN'); "
-        "print(sorted(m for m in ('scipy', 'sklearn', 'pandas') if m in sys.modules)); "
-        "import sklearn.manifold; print('sklearn' in sys.modules)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.split("\n")[:2] == ["[]", "True"]

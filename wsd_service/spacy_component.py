@@ -19,7 +19,10 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from spacy.language import Language
+from index_builder.lean_imports import SPACY_OPTIONAL, without
+
+with without(SPACY_OPTIONAL, importing="spacy"):  # a pipeline that loaded spaCy first keeps it as it is
+    from spacy.language import Language
 from spacy.tokens import Doc, Token
 from spacy.util import minibatch
 

@@ -32,12 +32,14 @@ class EmbeddingBackend(ABC):
     """
 
     name: ClassVar[str]
+    uses_torch: ClassVar[bool] = True  # False: `threads` is ignored and torch is never imported
 
     def __init__(self, batch_size: int = 32, threads: int | None = None) -> None:
         if int(batch_size) < 1:
             raise BackendError(f"{self.name}: batch_size must be at least 1, got {batch_size!r}")
         self.batch_size = int(batch_size)
-        set_threads(threads)
+        if self.uses_torch:
+            set_threads(threads)
 
     @property
     @abstractmethod

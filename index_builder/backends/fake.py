@@ -39,6 +39,8 @@ class FakeBackend(EmbeddingBackend):
     """A word's vector is its hashed vector plus `context` times the mean hashed vector of the words at most
     `window` positions away in its sentence."""
 
+    uses_torch = False
+
     def __init__(
         self,
         dim: int = 32,
