@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
@@ -14,7 +15,7 @@ with without(NLTK_OPTIONAL, importing="nltk"):
     from nltk.corpus.reader.wordnet import WordNetCorpusReader, WordNetError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from nltk.corpus.reader.wordnet import Lemma
+    from nltk.corpus.reader.wordnet import Lemma, Synset
 
 # The one POS mapping: universal tags of the evaluation framework <-> WordNet POS letters.
 UPOS_TO_WN = {"NOUN": "n", "VERB": "v", "ADJ": "a", "ADV": "r"}
@@ -33,13 +34,33 @@ class Sense:
 
 
 class _WordNet30(WordNetCorpusReader):
-    """nltk's WordNet reader without its map of another WordNet version onto this one, which only its
-    multilingual (OMW) functions use and nothing here does. nltk builds the map on every load, comparing
-    this WordNet's version ("3.0") with a corpus name ("wordnet"), which never match: it read index.sense
-    twice to map WordNet 3.0 onto itself, about half of the load time."""
+    """nltk's WordNet reader, safe to share between threads, without its map of another WordNet version.
+
+    The three methods that read WordNet's files after loading do it through file handles shared by every
+    caller (seek, then read): they hold one lock, so that tagging a request and deciding another may run at
+    the same time. The map of another WordNet version onto this one is used only by nltk's multilingual
+    (OMW) functions, which nothing here calls; nltk builds it on every load, comparing this WordNet's
+    version ("3.0") with a corpus name ("wordnet"), which never match: it read index.sense twice to map
+    WordNet 3.0 onto itself, about half of the load time."""
+
+    def __init__(self, root: object, omw_reader: object) -> None:
+        self._files = threading.RLock()  # before the load, which already reads through the handles
+        super().__init__(root, omw_reader)
 
     def map_wn(self, version: str = "wordnet") -> None:
         return None
+
+    def synset_from_pos_and_offset(self, pos: str, offset: int) -> Synset | None:
+        with self._files:
+            return super().synset_from_pos_and_offset(pos, offset)
+
+    def lemma_from_key(self, key: str) -> Lemma:
+        with self._files:
+            return super().lemma_from_key(key)
+
+    def lemma_count(self, lemma: Lemma) -> int:
+        with self._files:
+            return super().lemma_count(lemma)
 
 
 @lru_cache(maxsize=1)

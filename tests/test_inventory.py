@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import sys
+import threading
+
 from index_builder.inventory import SenseInventory, normalise_lemma
 
 
@@ -92,3 +95,38 @@ def test_is_sense_key_agrees_with_the_inventory():
     for key in keys + odd:
         assert is_sense_key(key) == (inv.sense(key) is not None), key
     assert sum(map(is_sense_key, odd)) == 1  # only the upper-case spelling of a real key
+
+
+def _read_synsets_from_threads(wn, offsets: list[tuple[str, int]], threads: int = 4) -> list[list[str]]:
+    """Every thread reads every synset from the data files (nltk's cache cleared), switching often."""
+    results: list[list[str]] = [[] for _ in range(threads)]
+    start = threading.Barrier(threads)
+
+    def read(slot: int) -> None:
+        start.wait()
+        for pos, offset in offsets:
+            wn._synset_offset_cache[pos].pop(offset, None)
+            try:
+                results[slot].append(wn.synset_from_pos_and_offset(pos, offset).name())
+            except Exception as err:  # noqa: BLE001  (a torn read shows up as a wrong answer or an error)
+                results[slot].append(type(err).__name__)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        workers = [threading.Thread(target=read, args=(n,)) for n in range(threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    finally:
+        sys.setswitchinterval(interval)
+    return results
+
+
+def test_the_wordnet_reader_can_be_shared_between_threads():
+    wn = SenseInventory().wn
+    words = ("bank", "run", "plant", "interest", "key", "shot", "line", "set", "light", "head")
+    offsets = [(s.pos(), s.offset()) for word in words for s in wn.synsets(word)][:120]
+    expected = [wn.synset_from_pos_and_offset(pos, offset).name() for pos, offset in offsets]
+    assert all(result == expected for result in _read_synsets_from_threads(wn, offsets))

@@ -1,9 +1,10 @@
 """The service layer shared by the REST API and `wsd query`: requests -> Disambiguator queries -> answers.
 
 Every decision goes through `Disambiguator.disambiguate`. One lock guards all work on the loaded
-indexes and on WordNet: torch models (possibly shared between indexes), FAISS, the SQLite connections and
-nltk's WordNet reader (its file handles are shared) are used by one thread at a time; the forward pass
-itself uses torch's own intra-op threads.
+indexes: torch models (possibly shared between indexes), FAISS and the SQLite connections are used by one
+thread at a time; the forward pass itself uses torch's own intra-op threads. Preparing a request (tagging
+its text, finding its target) does not take it: spaCy and nltk's WordNet reader have locks of their own
+(`index_builder.text`, `index_builder.inventory`), so requests are prepared while a batch is decided.
 """
 
 from __future__ import annotations
@@ -125,10 +126,9 @@ class Service:
         lemma = request.lemma.strip() if request.lemma else None
         if request.text is not None:
             self.check_size(len(request.text))
-            with self.lock:  # nltk's WordNet reader shares its file handles: one thread at a time
-                tagged = list(tag_words(request.text))
-                position, tagged = self._text_target(request, tagged)
-                lemma, pos = resolve(tagged[position], lemma, request.pos)
+            tagged = list(tag_words(request.text))
+            position, tagged = self._text_target(request, tagged)
+            lemma, pos = resolve(tagged[position], lemma, request.pos)
             tokens, span = [t.text for t in tagged], [tagged[position].start, tagged[position].end]
         else:
             tokens, span, pos = list(request.tokens or []), None, request.pos
@@ -216,8 +216,8 @@ class Service:
         disambiguator = self.get(index_name)
         settings = self.settings_for(index_name, request)
         self.check_size(len(request.text))
-        with self.lock:  # tagging reads WordNet too, whose nltk reader shares its file handles
-            tagged = list(tagged_sentences(request.text))
+        tagged = list(tagged_sentences(request.text))
+        with self.lock:
             annotated = list(annotate_tagged(disambiguator, tagged, settings))
         tokens = [t for a in annotated for t in a.sentence.tokens]
         annotations = [
