@@ -409,14 +409,18 @@ def tagging() -> list[str]:
 
 
 def lemma_pos() -> list[str]:
-    report = read_json("lemma_pos.json") or {"lemma_pos": {"f1": []}}
+    """results/lemma_pos*.json (one `wsd bench --lemma-pos predicted` run each, an index at its setting)."""
+    rows: dict[tuple[str, str, str], dict] = {}  # the same baseline row from several runs is shown once
+    for path in sorted(RESULTS.glob("lemma_pos*.json")):
+        for r in json.loads(path.read_text())["lemma_pos"]["f1"]:
+            rows.setdefault((r["system"], r["setting"], r["dataset"]), r)
     return table(
         "F1 with gold and with predicted lemma and POS (`wsd bench --lemma-pos predicted`)",
         ["system", "setting", "set", "F1 gold", "F1 predicted", "difference", "untagged"],
         [
             f"| {r['system']} | {r['setting']} | {r['dataset']} | {r['F1_gold']:.1f} | {r['F1_predicted']:.1f} | "
             f"{r['difference']:+.1f} | {r['untagged']} |"
-            for r in report["lemma_pos"]["f1"]
+            for r in rows.values()
         ],
     )
 
@@ -722,11 +726,15 @@ done
 python benchmarks/index_costs.py --index indexes/bert-minilm --index indexes/minilm-wordnet --index indexes/mpnet \\
     --index indexes/mpnet-wordnet-eval-lemmas
 python benchmarks/tagging_accuracy.py --old-table indexes/bert-minilm --json results/tagging_accuracy.json
+wsd bench --index indexes/bert-minilm --system wn1st --k 7 --vote weighted --prior 0.5 --lemma-pos predicted \\
+    --json results/lemma_pos.json
+wsd bench --index indexes/minilm-wordnet --system wn1st --k 10 --vote majority --prior 0 --lemma-pos predicted \\
+    --json results/lemma_pos_minilm-wordnet.json
 python benchmarks/ray_engine.py --threads 2 --json results/ray_engine.json
 python benchmarks/build_scale.py --copies 10 --work /tmp/scale > results/build_scale_x10.json      # and --copies 1
 python benchmarks/build_scale.py --copies 10 --engine ray --work /tmp/scale > results/build_scale_x10_ray.json
 python benchmarks/knn_scale.py --index indexes/bert-minilm --index /tmp/scale10/index-x10 --json results/knn_scale.json
-python benchmarks/service_speed.py --index indexes/bert-minilm --soak-seconds 30 --json results/service_speed.json
+python benchmarks/service_speed.py --index indexes/minilm-wordnet --json results/service_speed.json
 python benchmarks/results_page.py    # this page and every results/*.png, from the JSON files
 """
 
