@@ -712,7 +712,12 @@ wsd bench --index indexes/bert-minilm-all-layers --layers "0;1;2;3;4;5;6;3,4,5,6
     --separability --json results/separability.json --plot results/separability.png
 wsd bench --index indexes/bert-minilm --datasets semeval2007 ALL --k 7 --vote weighted --prior 0.5 \\
     --calibration results/calibration
-wsd map bank --index indexes/bert-minilm --index indexes/mpnet --index indexes/minilm-wordnet --png results/maps/bank.png
+for w in bank plant interest; do
+  wsd map $w --index indexes/bert-minilm --index indexes/mpnet --index indexes/flair-news-fast --png results/maps/$w.png
+done
+wsd map run --pos VERB --index indexes/bert-minilm --index indexes/mpnet --index indexes/flair-news-fast \\
+    --png results/maps/run-verb.png
+wsd map bank --index indexes/bert-minilm-all-layers --layers "0;2;4;6" --png results/maps/bank-minilm-layers.png
 index-builder build --backend bert --model mpnet --out indexes/mpnet --keep-shards
 index-builder build --backend bert --evidence wordnet-examples,wordnet-glosses --out indexes/minilm-wordnet
 python benchmarks/eval_lemmas.py --out results/tmp/eval_lemmas.txt
