@@ -599,6 +599,7 @@ def main() -> None:
         *layer_sweep(),
         *no_pos_filter(),
         *separability_section(),
+        *sense_map_speed(),
         *calibration_section(),
         *[
             f"## Sense maps (`wsd map`)\n\n![{p.stem}](maps/{p.name})\n"
@@ -663,6 +664,28 @@ def separability_section() -> list[str]:
     return lines + [""]
 
 
+def sense_map_speed() -> list[str]:
+    """The sense map endpoint's time (results/sense_map_speed.json, `benchmarks/sense_map_speed.py`)."""
+    data = read_json("sense_map_speed.json")
+    if not data:
+        return []
+    group = data["group"]
+    return table(
+        f"Sense map speed (`benchmarks/sense_map_speed.py`, index {data['index']}, "
+        f"{group['lemma']}/{group['pos']}: {group['vectors']} vectors, {data['calls']} calls)",
+        ["call", "p50 ms", "p90 ms"],
+        [
+            f"| {name} | {data[key]['p50_ms']:.1f} | {data[key]['p90_ms']:.1f} |"
+            for key, name in [
+                ("get", "GET /v1/senses/{lemma}/map"),
+                ("post", "POST, with a query sentence"),
+                ("in_process", "sense_map() in-process"),
+            ]
+        ],
+        "Goal: GET p50 under 200 ms for a group of about 1,000 vectors.",
+    )
+
+
 def calibration_section() -> list[str]:
     """Reliability of the confidence from results/calibration/*.calibration.json (wsd bench --calibration)."""
     paths = sorted((RESULTS / "calibration").glob("*.calibration.json"))
@@ -712,6 +735,10 @@ wsd bench --index indexes/bert-minilm-all-layers --layers "0;1;2;3;4;5;6;3,4,5,6
     --separability --json results/separability.json --plot results/separability.png
 wsd bench --index indexes/bert-minilm --datasets semeval2007 ALL --k 7 --vote weighted --prior 0.5 \\
     --calibration results/calibration
+wsd bench --index indexes/minilm-wordnet --datasets semeval2007 ALL --k 10 --vote majority --prior 0 \\
+    --calibration results/calibration
+wsd bench --index indexes/mpnet --datasets semeval2007 ALL --k 3 --vote majority --prior 0 \\
+    --calibration results/calibration
 for w in bank plant interest; do
   wsd map $w --index indexes/bert-minilm --index indexes/mpnet --index indexes/flair-news-fast --png results/maps/$w.png
 done
@@ -740,6 +767,7 @@ python benchmarks/build_scale.py --copies 10 --work /tmp/scale > results/build_s
 python benchmarks/build_scale.py --copies 10 --engine ray --work /tmp/scale > results/build_scale_x10_ray.json
 python benchmarks/knn_scale.py --index indexes/bert-minilm --index /tmp/scale10/index-x10 --json results/knn_scale.json
 python benchmarks/service_speed.py --index indexes/minilm-wordnet --json results/service_speed.json
+python benchmarks/sense_map_speed.py --index indexes/minilm-wordnet --json results/sense_map_speed.json
 python benchmarks/results_page.py    # this page and every results/*.png, from the JSON files
 """
 

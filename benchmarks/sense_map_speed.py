@@ -49,12 +49,17 @@ def timed(call: Callable[[], object], calls: int) -> list[float]:
     return samples
 
 
-def summary(name: str, samples: list[float]) -> str:
+def quantiles(samples: list[float]) -> dict[str, float]:
     ordered = sorted(samples)
-    p90 = ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
-    return (
-        f"{name:44s} p50 {statistics.median(samples):7.1f} ms   p90 {p90:7.1f} ms   min {ordered[0]:7.1f} ms"
-    )
+    return {
+        "p50_ms": statistics.median(samples),
+        "p90_ms": ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))],
+        "min_ms": ordered[0],
+    }
+
+
+def summary(name: str, times: dict[str, float]) -> str:
+    return f"{name:44s} p50 {times['p50_ms']:7.1f} ms   p90 {times['p90_ms']:7.1f} ms   min {times['min_ms']:7.1f} ms"
 
 
 def pick_group(groups: dict[tuple[str, str], Group]) -> Group:
@@ -78,6 +83,7 @@ def main() -> None:
     parser.add_argument(
         "--cap", type=int, default=MAX_CAP, help=f"vectors per sense (default {MAX_CAP}: all)"
     )
+    parser.add_argument("--json", type=Path, help="also write the numbers here")
     args = parser.parse_args()
 
     folder = args.index or FAKE_INDEX
@@ -111,16 +117,24 @@ def main() -> None:
             return connection.getresponse().read()
 
         size = len(get())
-        print(summary("GET  /v1/senses/{lemma}/map", timed(get, args.calls)))
-        print(summary("POST /v1/senses/{lemma}/map (with a query)", timed(post, args.calls)))
+        times = {"get": quantiles(timed(get, args.calls)), "post": quantiles(timed(post, args.calls))}
         connection.close()
-    print(
-        summary(
-            "sense_map() in-process (no HTTP, no JSON)",
-            timed(lambda: sense_map(disambiguator, group.lemma, group.pos, cap=args.cap), args.calls),
-        )
-    )
+    in_process = timed(lambda: sense_map(disambiguator, group.lemma, group.pos, cap=args.cap), args.calls)
+    times["in_process"] = quantiles(in_process)
+    print(summary("GET  /v1/senses/{lemma}/map", times["get"]))
+    print(summary("POST /v1/senses/{lemma}/map (with a query)", times["post"]))
+    print(summary("sense_map() in-process (no HTTP, no JSON)", times["in_process"]))
     print(f"response: {size / 1024:.0f} KiB of JSON ({size / max(len(drawn.points), 1):.0f} bytes per point)")
+    if args.json:
+        result = {
+            "index": disambiguator.name,
+            "group": {"lemma": group.lemma, "pos": group.pos, "vectors": group.count},
+            "points": len(drawn.points),
+            "calls": args.calls,
+            "response_bytes": size,
+            **times,
+        }
+        args.json.write_text(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":
