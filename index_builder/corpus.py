@@ -101,6 +101,8 @@ class KeyCursor:
     the corpus order (as SemCor's and the evaluation sets' do), all of them when it does not."""
 
     def __init__(self, path: Path, lines: Iterator[KeyLine] | None = None) -> None:
+        if not path.is_file():
+            raise CorpusError(f"{path}: key file not found")
         self.path = path
         self._lines = key_lines(path) if lines is None else lines  # `lines`: key_lines(path), already wrapped
         self._ahead: dict[str, KeyLine] = {}

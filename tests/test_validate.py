@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from index_builder.cli import main
+from index_builder.corpus import CorpusError
 from index_builder.validate import MAX_PROBLEMS, CorpusProblems, validate_corpus
 from tests.conftest import SMALL_KEYS, SMALL_XML
 
@@ -100,6 +101,13 @@ def test_many_problems_are_listed_up_to_a_limit_and_counted(tmp_path: Path):
         validate_corpus(*_write(tmp_path, SMALL_XML, keys.replace("::d", "::\nd")))
     assert caught.value.total > MAX_PROBLEMS == len(caught.value.problems)
     assert str(caught.value).splitlines()[-1] == f"  ... and {caught.value.total - MAX_PROBLEMS} more"
+
+
+def test_a_missing_key_file_is_refused_before_the_corpus_is_read(tmp_path: Path):
+    corpus, keys = _write(tmp_path, SMALL_XML)
+    keys.unlink()
+    with pytest.raises(CorpusError, match="c.gold.key.txt: key file not found"):
+        validate_corpus(corpus, keys, limit_docs=0)  # not one instance read
 
 
 def test_a_key_file_in_another_order_gives_the_same_summary(tmp_path: Path):
