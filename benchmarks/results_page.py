@@ -650,7 +650,9 @@ def separability_section() -> list[str]:
         f1 = row.get("f1") or {}
         lines.append(
             f"| {row['system']} | {row['groups']} | {row['vectors']} | {row['loo_accuracy']:.3f} | "
-            f"{row['silhouette']:.3f} | {f1.get('SE07', '')} | {f1.get('ALL', '')} |"
+            f"{row['silhouette']:.3f} | "
+            + " | ".join(f"{f1[name]:.1f}" if name in f1 else "-" for name in ("SE07", "ALL"))
+            + " |"
         )
     corr = report["correlation"]
     lines.append("")
