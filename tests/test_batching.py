@@ -237,14 +237,14 @@ async def _until(condition: Callable[[], bool], timeout: float = 60) -> None:
 
 async def _behind_a_held_request(url: str, batcher: MicroBatcher, bodies: list[dict]) -> list[httpx.Response]:
     """POST the bodies at once while a first request holds the model in its forward pass; release it once
-    every body waits behind it, so that they are answered in full batches."""
+    every body is prepared and queued behind it, so that they are answered in full batches."""
     HELD.clear()
     RELEASE.clear()
     async with httpx.AsyncClient(base_url=url, timeout=60) as http:
         first = asyncio.create_task(http.post("/v1/disambiguate", json=_request(f"A {HOLD} bank.", "bank")))
         await _until(HELD.is_set)
         rest = asyncio.gather(*(http.post("/v1/disambiguate", json=body) for body in bodies))
-        await _until(lambda: batcher.waiting == len(bodies))
+        await _until(lambda: batcher.queued == len(bodies))
         RELEASE.set()
         responses = await rest
         assert (await first).status_code == 200

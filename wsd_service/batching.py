@@ -90,11 +90,10 @@ class MicroBatcher(Generic[T, R]):
         self._thread: threading.Thread | None = None
 
     @property
-    def waiting(self) -> int:
-        """Requests bound for a batch: queued, or arrived and still being prepared (read by tests and
-        benchmarks, like `stats`)."""
+    def queued(self) -> int:
+        """Prepared requests waiting for the next batch (read by tests, like `stats`)."""
         with self._changed:
-            return len(self._queue) + self._preparing
+            return len(self._queue)
 
     # -- callers -------------------------------------------------------------------------------------
 
