@@ -601,10 +601,7 @@ def main() -> None:
         *separability_section(),
         *sense_map_speed(),
         *calibration_section(),
-        *[
-            f"## Sense maps (`wsd map`)\n\n![{p.stem}](maps/{p.name})\n"
-            for p in sorted((RESULTS / "maps").glob("*.png"))
-        ],
+        *sense_maps(),
         "## Plots",
         "",
         (
@@ -664,6 +661,14 @@ def separability_section() -> list[str]:
             f"- {name.capitalize()} correlation with SE07 F1 across {corr['views']} views: {values or 'n/a'}"
         )
     return lines + [""]
+
+
+def sense_maps() -> list[str]:
+    """Every picture `wsd map` drew into results/maps/, under one heading."""
+    pictures = sorted((RESULTS / "maps").glob("*.png"))
+    if not pictures:
+        return []
+    return ["## Sense maps (`wsd map`)", ""] + [f"![{p.stem}](maps/{p.name})\n" for p in pictures]
 
 
 def sense_map_speed() -> list[str]:
