@@ -114,15 +114,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.evidence_lemmas and not args.evidence:
         raise IndexBuildError("--evidence-lemmas restricts --evidence: name the sources too")
     if args.evidence:
-        from index_builder.evidence import evidence_corpus, parse_sources, read_lemma_list
+        from index_builder.evidence import evidence_corpora, parse_sources, read_lemma_list
 
         lemmas = read_lemma_list(args.evidence_lemmas) if args.evidence_lemmas else None
-
-        extra = tuple(
-            evidence_corpus(source, lemmas=lemmas)
-            for source in parse_sources(args.evidence)
-            if source != "semcor"
-        )
+        extra = evidence_corpora(parse_sources(args.evidence), lemmas)
     settings = BuildSettings(corpus=corpus, keys=keys, extra=extra, **given_options(args, BUILD_OPTIONS))
     engine = make_engine(args)  # a missing Ray is reported before the corpus check and the model load
     checked = check_corpus(settings)  # before torch and the model load: a bad corpus is refused in seconds

@@ -10,7 +10,7 @@ from typing import Any
 
 from index_builder.backends import EmbeddingBackend, create_backend
 from index_builder.build import BuildSettings, build_index
-from index_builder.evidence import evidence_corpus
+from index_builder.evidence import evidence_corpora
 from index_builder.index_folder import IndexFolder, IndexFolderError
 from index_builder.paths import semcor_paths
 from wsd_service.disambiguator import Disambiguator
@@ -27,8 +27,7 @@ def build_missing_index(folder: Path, options: dict[str, Any]) -> None:
         "with the default bert backend (once; a killed build resumes)",
         file=sys.stderr,
     )
-    extra = tuple(evidence_corpus(source) for source in DEFAULT_EVIDENCE)
-    settings = BuildSettings(*semcor_paths(), out=folder, extra=extra)
+    settings = BuildSettings(*semcor_paths(), out=folder, extra=evidence_corpora(DEFAULT_EVIDENCE))
     build_index(create_backend("bert", **options), settings, progress=True)
 
 

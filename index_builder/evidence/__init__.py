@@ -30,6 +30,7 @@ __all__ = [
     "WORDNET_SOURCES",
     "EvidenceCounts",
     "EvidenceError",
+    "evidence_corpora",
     "evidence_corpus",
     "evidence_sentences",
     "only_lemmas",
@@ -113,6 +114,14 @@ def read_lemma_list(path: Path) -> frozenset[str]:
     if not lemmas:
         raise EvidenceError(f"the lemma list {path} names no lemma")
     return lemmas
+
+
+def evidence_corpora(
+    sources: Iterable[str], lemmas: frozenset[str] | None = None
+) -> tuple[tuple[Path, Path], ...]:
+    """(data XML, gold keys) of each WordNet source among `sources` (SemCor, the shipped corpus, needs none):
+    the corpora a build reads after SemCor."""
+    return tuple(evidence_corpus(source, lemmas=lemmas) for source in sources if source != "semcor")
 
 
 def evidence_corpus(
