@@ -43,9 +43,10 @@ class RepeatedIds:
         if not written:
             self._unnamed[line] = name
 
-    def repeats(self, path: Path, name_on_line: Callable[[list[str], int], list[str]]) -> list[Repeat]:
-        """Every later use of an id used before, in line order. `name_on_line(lines, i)`: the candidate ids
-        written at `lines[i]` of `path` (read again only when some hash repeats)."""
+    def repeats(self, path: Path, name_on_line: Callable[[list[str]], list[str]]) -> list[Repeat]:
+        """Every later use of an id used before, in line order. `name_on_line(lines)`: the candidate ids
+        written at `lines[0]` of `path`, given the lines from there on (read again only when some hash
+        repeats)."""
         hashes = np.frombuffer(self._hashes, dtype=np.int64)
         if len(hashes) < 2:
             return []
@@ -74,29 +75,35 @@ class RepeatedIds:
 
     @staticmethod
     def _names(
-        path: Path, wanted: set[int], name_on_line: Callable[[list[str], int], list[str]]
+        path: Path, wanted: set[int], name_on_line: Callable[[list[str]], list[str]]
     ) -> dict[int, list[str]]:
-        """The candidate ids at each wanted line, reading the file once more up to the last of them."""
+        """The candidate ids at each wanted line, from one more streamed read of the file that keeps only
+        the wanted lines and the few after each (where a start tag's attributes may continue)."""
         if not wanted:
             return {}
-        last = max(wanted) + _LOOK_AHEAD
+        kept: dict[int, list[str]] = {line: [] for line in wanted}
+        end = max(wanted) + _LOOK_AHEAD
         with open_text(path) as handle:
-            text = [line for _, line in zip(range(last), handle, strict=False)]
-        return {line: name_on_line(text, line - 1) for line in wanted}
+            for number, text in enumerate(handle, 1):
+                if number >= end:
+                    break
+                for start in range(max(1, number - _LOOK_AHEAD + 1), number + 1):
+                    if start in kept:
+                        kept[start].append(text)
+        return {line: name_on_line(lines) for line, lines in kept.items()}
 
 
-def xml_ids(lines: list[str], index: int) -> list[str]:
-    """The id attributes of the start tag beginning at `lines[index]` (and of the next lines, where its
+def xml_ids(lines: list[str]) -> list[str]:
+    """The id attributes of the start tag beginning at `lines[0]` (and of the next lines, where its
     attributes may continue), unescaped as the XML parser reads them."""
     values = []
-    for line in lines[index : index + _LOOK_AHEAD]:
+    for line in lines[:_LOOK_AHEAD]:
         values += [unescape(value, {"&quot;": '"', "&apos;": "'"}) for value in _XML_ID.findall(line)]
         if ">" in line:
             break
     return values
 
 
-def key_file_id(lines: list[str], index: int) -> list[str]:
-    """The instance id that starts a key file's line."""
-    fields = lines[index].split() if index < len(lines) else []
-    return fields[:1]
+def key_file_id(lines: list[str]) -> list[str]:
+    """The instance id that starts a key file's line, `lines[0]`."""
+    return lines[0].split()[:1] if lines else []
