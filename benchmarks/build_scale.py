@@ -17,44 +17,20 @@ import argparse
 import gzip
 import json
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Self
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-import psutil
-from ray_engine import tree_rss  # benchmarks/ is on the path when this runs as a script
+from ray_engine import TreePeak  # benchmarks/ is on the path when this runs as a script
 
 from index_builder.backends.fake import FakeBackend
 from index_builder.build import BuildSettings, build_index, check_corpus, peak_rss_mb
 from index_builder.engines import Engine, LocalEngine, RayEngine
 from index_builder.paths import semcor_paths
-
-
-class TreePeak:
-    """The peak RSS of this process and its descendants, sampled every 0.2 s while in the block."""
-
-    def __init__(self) -> None:
-        self.peak, self._stop = 0, threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def _sample(self) -> None:
-        me = psutil.Process()
-        while not self._stop.wait(0.2):
-            self.peak = max(self.peak, tree_rss(me))
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def _body(limit_docs: int | None) -> Iterator[str]:

@@ -17,9 +17,11 @@ import json
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Self
 
 import psutil
 
@@ -45,6 +47,29 @@ def tree_rss(proc: psutil.Process) -> int:
     return total
 
 
+class TreePeak:
+    """The peak of `tree_rss(process)` (this process by default), sampled every 0.2 s while in the block."""
+
+    def __init__(self, process: psutil.Process | None = None) -> None:
+        self.process = process or psutil.Process()
+        self.peak, self._stop = 0, threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while True:
+            self.peak = max(self.peak, tree_rss(self.process))
+            if self._stop.wait(0.2):
+                return
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def run_build(engine: str, out: Path, args: argparse.Namespace) -> Run:
     """One `index-builder build` with `engine`, timed and sampled until it exits; its log goes to out.log."""
     options = f"--backend {args.backend} --engine {engine} --fresh -q"
@@ -56,14 +81,12 @@ def run_build(engine: str, out: Path, args: argparse.Namespace) -> Run:
     with log.open("w") as stderr:
         start = time.perf_counter()
         proc = psutil.Popen(cmd, stdout=subprocess.DEVNULL, stderr=stderr)
-        peak = 0
-        while proc.poll() is None:
-            peak = max(peak, tree_rss(proc))
-            time.sleep(0.2)
+        with TreePeak(proc) as tree:
+            proc.wait()
         seconds = time.perf_counter() - start
     if proc.returncode:
         raise SystemExit(f"{engine} build failed ({proc.returncode}); see {log}")
-    return Run(engine, seconds, peak / 2**20, str(out))
+    return Run(engine, seconds, tree.peak / 2**20, str(out))
 
 
 def vector_bytes(run: Run) -> bytes:
