@@ -499,7 +499,7 @@ def scale_out() -> list[str]:
         )
     scale = sorted(
         (json.loads(p.read_text()) for p in RESULTS.glob("build_scale_x*.json")),
-        key=lambda r: (r.get("engine", "local"), r["copies"]),
+        key=lambda r: (r["engine"], r["copies"]),
     )
     if scale:
         lines += table(
@@ -516,16 +516,14 @@ def scale_out() -> list[str]:
                 "folder MiB",
             ],
             [
-                f"| {r.get('engine', 'local')} | {r['copies']} | {r['sentences']} | {r['instances']} | "
-                f"{r['check_s']} | {r['build_s']} | {r['peak_rss_mib']} | {r.get('tree_peak_rss_mib', '')} | "
+                f"| {r['engine']} | {r['copies']} | {r['sentences']} | {r['instances']} | "
+                f"{r['check_s']} | {r['build_s']} | {r['peak_rss_mib']} | {r['tree_peak_rss_mib']} | "
                 f"{r['folder_mib']} |"
                 for r in scale
             ],
             "Peak RSS is the building process's (with Ray, the driver's); the process tree adds, with Ray, the "
             "local Ray's own processes and actors, sampled every 0.2 s. "
-            + "; ".join(
-                _growth(scale, engine) for engine in dict.fromkeys(r.get("engine", "local") for r in scale)
-            )
+            + "; ".join(_growth(scale, engine) for engine in dict.fromkeys(r["engine"] for r in scale))
             + " (goal: at most 1.5x).",
         )
     return lines
@@ -534,10 +532,10 @@ def scale_out() -> list[str]:
 def _growth(scale: list[dict], engine: str) -> str:
     """'engine: xN / x1 peak ...' for the largest and smallest copies of one engine: the process, and with
     Ray the process tree too."""
-    runs = [r for r in scale if r.get("engine", "local") == engine]
+    runs = [r for r in scale if r["engine"] == engine]
     small, large = runs[0], runs[-1]
     ratios = [f"process {large['peak_rss_mib'] / small['peak_rss_mib']:.2f}x"]
-    if engine == "ray" and "tree_peak_rss_mib" in large and "tree_peak_rss_mib" in small:
+    if engine == "ray":
         ratios.append(f"process tree {large['tree_peak_rss_mib'] / small['tree_peak_rss_mib']:.2f}x")
     return f"{engine}, x{large['copies']} / x{small['copies']} peak: {', '.join(ratios)}"
 
@@ -738,7 +736,7 @@ wsd bench --index indexes/bert-minilm --index indexes/flair-news-fast --system m
 wsd bench --index indexes/bert-minilm-all-layers --layers "0;1;2;3;4;5;6;5,6;4,5,6;3,4,5,6;1,2,3,4,5,6" \\
     --k 1,3,5,10,20 --vote paper,majority,weighted --json results/layer_sweep.json
 wsd bench --index indexes/bert-minilm-all-layers --layers "0;1;2;3;4;5;6;3,4,5,6" --index indexes/flair-news-fast \\
-    --index indexes/bert-minilm --k 1,5,10 --vote majority,weighted --datasets semeval2007 ALL \\
+    --index indexes/bert-minilm --index indexes/mpnet --k 1,5,10 --vote majority,weighted --datasets semeval2007 ALL \\
     --separability --json results/separability.json --plot results/separability.png
 wsd bench --index indexes/bert-minilm --datasets semeval2007 ALL --k 7 --vote weighted --prior 0.5 \\
     --calibration results/calibration
