@@ -15,6 +15,8 @@ from functools import lru_cache
 from itertools import pairwise
 from typing import TYPE_CHECKING, NamedTuple
 
+from threadpoolctl import ThreadpoolController
+
 from index_builder.errors import WsdError
 from index_builder.inventory import normalise_lemma
 from index_builder.lean_imports import SPACY_OPTIONAL, without
@@ -66,24 +68,40 @@ class LemmaPos(NamedTuple):
 
 @lru_cache(maxsize=1)
 def pipeline() -> Language:
-    """The shared spaCy pipeline, loaded once per process without the parser and the entity recogniser."""
+    """The shared spaCy pipeline, loaded once per process without the parser and the entity recogniser.
+
+    Its layers multiply through numpy rather than thinc's bundled blis kernels: for a request's few tokens
+    blis takes about four times as long, and the tagger was most of a request's preprocessing.
+    """
     try:
         with without(SPACY_OPTIONAL, importing="spacy"):
             import spacy
+        from thinc.api import use_ops
 
-        nlp = spacy.load(SPACY_MODEL, exclude=["parser", "ner"])
+        with use_ops("numpy", use_blis=False):
+            nlp = spacy.load(SPACY_MODEL, exclude=["parser", "ner"])
         nlp.enable_pipe("senter")
     except (ImportError, OSError) as err:
         raise TextError(f"cannot load the spaCy pipeline {SPACY_MODEL!r}: {err}") from err
     return nlp
 
 
+@lru_cache(maxsize=1)
+def _blas() -> ThreadpoolController:
+    """The BLAS libraries of this process (numpy's), whose thread count `_run` lowers while it tags."""
+    return ThreadpoolController().select(user_api="blas")
+
+
 _LOCK = threading.Lock()  # spaCy's string store and components are not documented as thread-safe
 
 
 def _run(docs: list[Doc], sentences: bool) -> list[Doc]:
-    """Run the pipeline's components over tokenised docs; the sentence splitter only when asked."""
-    with _LOCK:
+    """Run the pipeline's components over tokenised docs; the sentence splitter only when asked.
+
+    On one BLAS thread: the tagger's products are too small to share, and a second BLAS thread waits for
+    the cores that the forward pass of a concurrent request holds.
+    """
+    with _LOCK, _blas().limit(limits=1):
         for name, component in pipeline().pipeline:
             if name != "senter" or sentences:
                 docs = list(component.pipe(docs, batch_size=BATCH_SIZE))

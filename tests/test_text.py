@@ -122,6 +122,31 @@ def test_a_request_text_is_tagged_whole_as_its_sentences_are():
     assert tag_words(" \n ") == ()
 
 
+def test_the_tagger_multiplies_through_numpy_on_one_blas_thread(monkeypatch: pytest.MonkeyPatch):
+    from threadpoolctl import threadpool_info
+
+    from index_builder.text import pipeline
+
+    models = [model for _, component in pipeline().components if (model := getattr(component, "model", None))]
+    layers = [node for model in models for node in model.walk()]
+    assert layers and all(node.ops.use_blis is False for node in layers)
+    blas = [lib for lib in threadpool_info() if lib["user_api"] == "blas"]
+    seen: list[int] = []
+    tok2vec = pipeline().get_pipe("tok2vec")
+    original = tok2vec.pipe
+
+    def pipe(docs, **kwargs):
+        seen.extend(lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas")
+        return original(docs, **kwargs)
+
+    monkeypatch.setattr(tok2vec, "pipe", pipe)
+    tag_words("The key opened the old wooden door, which they painted.")
+    assert seen and set(seen) == {1}
+    assert [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"] == [
+        lib["num_threads"] for lib in blas
+    ]
+
+
 def test_tokens_are_tagged_as_given_never_retokenised():
     words = ["She", "doesn't", "live", "in", "New York", "or", "mother-in-law's", "house", "."]
     tokens = tag_tokens(words)
