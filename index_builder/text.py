@@ -21,10 +21,11 @@ from index_builder.errors import WsdError
 from index_builder.inventory import normalise_lemma
 from index_builder.lean_imports import SPACY_OPTIONAL, without
 from index_builder.wordnet_tags import (
+    as_target,
     compound,
     inventory,
     knows,
-    resolve_word,
+    resolve_in_context,
     wordnet_lemma,
 )
 
@@ -113,7 +114,8 @@ def resolve(token: TaggedToken, lemma: str | None = None, pos: str | None = None
 
     A given POS that differs from the tagger's takes its lemma from WordNet's morphology of the token's text;
     a given lemma without a POS keeps the tagger's POS if WordNet knows the lemma there, else takes the POS
-    with the most senses of that lemma.
+    with the most senses of that lemma. A word the tagger reads as a function word is taken as the content word
+    WordNet has where its tag allows (`wordnet_tags.as_target`: "so", "after"; never "the" or "can").
     """
     if pos is not None and lemma is not None:
         return LemmaPos(normalise_lemma(lemma), pos)
@@ -126,6 +128,8 @@ def resolve(token: TaggedToken, lemma: str | None = None, pos: str | None = None
             return LemmaPos(normalise_lemma(lemma), token.pos)
         known = inventory().known_pos(lemma)
         return LemmaPos(normalise_lemma(lemma), known[0] if known else token.pos)
+    if token.pos is None and (word := as_target(token.text, token.tag, token.lemma)):
+        return LemmaPos(word.lemma, word.pos)
     return LemmaPos(token.lemma, token.pos)
 
 
@@ -133,8 +137,9 @@ def tag_doc(doc: Doc) -> list[TaggedToken]:
     """A TaggedToken per token of a doc a spaCy pipeline has tagged (whitespace tokens included, with no POS);
     the spaCy component uses it on the docs of the user's own pipeline."""
     tokens = []
-    for tok in doc:
-        word = resolve_word(tok.text, tok.tag_, tok.lemma_)
+    tags = ["", *(tok.tag_ for tok in doc), ""]
+    for i, tok in enumerate(doc):
+        word = resolve_in_context(tok.text, tok.tag_, tok.lemma_, tags[i], tags[i + 2])
         end = tok.idx + len(tok.text)
         tokens.append(
             TaggedToken(tok.text, tok.idx, end, word.lemma, word.pos, tok.pos_, tok.tag_, word.is_content)
@@ -296,7 +301,8 @@ def resolve_in(
 def predict_lemma_pos(
     token_lists: Iterable[Sequence[str]], batch_size: int = BATCH_SIZE
 ) -> Iterator[list[LemmaPos]]:
-    """Predicted (lemma, POS) of every token of each sentence, for benchmarks given only the raw tokens
-    (multi-word tokens joined by spaces, as in the evaluation sets)."""
+    """Predicted (lemma, POS) of every token of each sentence, each as the service resolves a query's target
+    (`resolve`), for benchmarks given only the raw tokens (multi-word tokens joined by spaces, as in the
+    evaluation sets)."""
     for tagged in tag_token_lists(token_lists, batch_size):
-        yield [LemmaPos(token.lemma, token.pos) for token in tagged]
+        yield [resolve(token) for token in tagged]

@@ -28,6 +28,22 @@ CLOSED_TAGS = {"RP": ("ADV",), "DT": ("ADJ",), "PDT": ("ADJ", "ADV", "NOUN"), "C
 DEGREE_TAGS = frozenset(("JJR", "JJS", "RBR", "RBS"))
 
 
+# Where a participle or a proper noun stands before a noun, after one of these tags (or first), WordNet and the
+# sense-annotated corpora take it as an adjective: "the *increased* demand", "a *European* country". Chosen
+# on SemCor's gold tags (the training corpus, not the evaluation sets): `benchmarks/tagging_rules.py`.
+ATTRIBUTIVE_AFTER = {
+    "VBN": frozenset(("", "DT", "PRP$", "POS", "JJ", "JJR", "JJS", "IN")),
+    "VBG": frozenset(("", "DT", "PRP$", "POS", "JJ", "JJR", "JJS")),
+    "NNP": None,  # after any tag
+}
+# A word asked about by name (a query's target, an evaluation instance) that the tagger reads with one of these
+# function-word tags ("so", "after", "no", "there") is taken as the content word WordNet has: its adverb, else
+# its POS with most senses. In SemCor such annotated words are that POS 72% of the time; determiners, pronouns
+# and modals are never taken so (`benchmarks/tagging_rules.py` scores it).
+TARGET_TAGS = frozenset(("IN", "UH", "FW", "CC", "EX"))
+PUNCTUATION = "()[]{}/.,;:!?\"'*"  # stripped from a word WordNet lacks: cos() -> cos
+
+
 class WordTag(NamedTuple):
     lemma: str  # WordNet's spelling when WordNet knows the word; else the tagger's lemma, lower-cased
     pos: str | None  # NOUN, VERB, ADJ, ADV or None
@@ -111,7 +127,34 @@ def resolve_word(word: str, tag: str, tagger_lemma: str) -> WordTag:
     if found:
         pos = _most_senses(found)
         return WordTag(found[pos], pos, True)
-    return WordTag(fallback, OPEN_TAGS[tag], False)
+    return _known_part(word, OPEN_TAGS[tag]) or WordTag(fallback, OPEN_TAGS[tag], False)
+
+
+def _known_part(word: str, pos: str) -> WordTag | None:
+    """For a word WordNet lacks everywhere: the word without surrounding punctuation ('cos()' -> cos), else
+    the first part of a hyphenated word ('benefit-seeking' -> benefit), as the evaluation sets annotate them;
+    under `pos` where WordNet has the part there, else under the POS with most senses."""
+    core = word.strip(PUNCTUATION)
+    parts = [core] if core and core != word else []
+    if "-" in core.strip("-"):
+        parts.append(core.strip("-").split("-")[0])
+    for part in parts:
+        found = {p: lemma for p in CONTENT_POS if (lemma := wordnet_lemma(part, part, p))}
+        if found:
+            chosen = pos if pos in found else _most_senses(found)
+            return WordTag(found[chosen], chosen, True)
+    return None
+
+
+def resolve_in_context(word: str, tag: str, tagger_lemma: str, before: str, after: str) -> WordTag:
+    """`resolve_word`, except that a participle or proper noun used attributively (see `ATTRIBUTIVE_AFTER`;
+    `before` and `after` are the neighbouring words' tags, '' at an edge) is the adjective WordNet has."""
+    after_tags = ATTRIBUTIVE_AFTER.get(tag, frozenset())
+    if after.startswith("NN") and (after_tags is None or before in after_tags) and knows(word, "ADJ"):
+        lemma = wordnet_lemma(word, tagger_lemma, "ADJ")
+        if lemma:
+            return WordTag(lemma, "ADJ", True)
+    return resolve_word(word, tag, tagger_lemma)
 
 
 def compound(
@@ -131,4 +174,15 @@ def compound(
     if not found:
         return WordTag(normalise_lemma(joined[0]), head_pos, False)
     pos = head_pos if head_pos in found else _most_senses(found)
+    return WordTag(found[pos], pos, True)
+
+
+def as_target(word: str, tag: str, tagger_lemma: str) -> WordTag | None:
+    """The content word WordNet has for a function word asked about by name (see `TARGET_TAGS`), or None."""
+    if tag not in TARGET_TAGS:
+        return None
+    found = {pos: lemma for pos in CONTENT_POS if (lemma := wordnet_lemma(word, tagger_lemma, pos))}
+    if not found:
+        return None
+    pos = "ADV" if "ADV" in found else _most_senses(found)
     return WordTag(found[pos], pos, True)

@@ -80,6 +80,9 @@ MORE = [
     ("They face a difficult decision.", "face", "face", "VERB"),
     ("The results were better than expected.", "better", "better", "ADJ"),
     ("The dogs barked loudly.", "loudly", "loudly", "ADV"),
+    ("The increased demand surprised the company.", "increased", "increased", "ADJ"),
+    ("Sales have increased sharply this year.", "increased", "increase", "VERB"),
+    ("She moved to a European country.", "European", "european", "ADJ"),
 ]
 
 
@@ -197,6 +200,12 @@ def test_resolve_explicit_lemma_and_pos_win():
     assert resolve(leaves, lemma="bakery") == LemmaPos("bakery", "NOUN")
 
 
+def test_a_function_word_asked_about_is_taken_as_wordnets_content_word():
+    tokens = ["No", ",", "he", "came", "after", "the", "dinner", "."]
+    assert [resolve_in(tokens, i).pos for i in (0, 2, 4, 5)] == ["ADV", None, "ADV", None]
+    assert next(predict_lemma_pos([tokens]))[4] == LemmaPos("after", "ADV")  # the benchmark does the same
+
+
 def test_resolve_in_a_tokenised_sentence():
     words = ["She", "runs", "a", "small", "bakery", "downtown", "."]
     assert resolve_in(words, 1) == LemmaPos("run", "VERB")
@@ -209,7 +218,7 @@ def test_resolve_in_a_tokenised_sentence():
 def test_predicted_lemma_pos_for_benchmarks():
     sentences = [["He", "sat", "on", "the", "bank", "."], ["The", "meeting", "took place", "."]]
     assert list(predict_lemma_pos(sentences)) == [
-        [("he", None), ("sit", "VERB"), ("on", None), ("the", None), ("bank", "NOUN"), (".", None)],
+        [("he", None), ("sit", "VERB"), ("on", "ADV"), ("the", None), ("bank", "NOUN"), (".", None)],
         [("the", None), ("meeting", "NOUN"), ("take_place", "VERB"), (".", None)],
     ]
 

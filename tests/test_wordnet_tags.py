@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from index_builder.wordnet_tags import WordTag, compound, resolve_word, spellings, wordnet_lemma
+from index_builder.wordnet_tags import (
+    WordTag,
+    as_target,
+    compound,
+    resolve_in_context,
+    resolve_word,
+    spellings,
+    wordnet_lemma,
+)
 
 
 @pytest.mark.parametrize(
@@ -33,11 +41,49 @@ from index_builder.wordnet_tags import WordTag, compound, resolve_word, spelling
         ("quite", "PDT", "quite", ("quite", "ADV", True)),
         ("unhappily", "JJ", "unhappily", ("unhappily", "ADV", True)),  # not a WordNet adjective: its adverb
         ("Xyzzyx", "NNP", "Xyzzyx", ("xyzzyx", "NOUN", False)),  # unknown: the tag's POS, not content
+        ("cos()", "NNP", "cos()", ("cos", "NOUN", True)),  # unknown with punctuation: the word inside
+        ("benefit-seeking", "NN", "benefit-seeking", ("benefit", "NOUN", True)),  # unknown: its first part
+        ("three-story", "JJ", "three-story", ("three", "ADJ", True)),
+        ("xyzzyx-dog", "NN", "xyzzyx-dog", ("xyzzyx-dog", "NOUN", False)),  # an unknown first part: unknown
         (".", ".", ".", (".", None, False)),
     ],
 )
 def test_resolve_word(word, tag, tagger_lemma, expected):
     assert resolve_word(word, tag, tagger_lemma) == WordTag(*expected)
+
+
+@pytest.mark.parametrize(
+    ("word", "tag", "lemma", "before", "after", "expected"),
+    [
+        ("increased", "VBN", "increase", "DT", "NN", ("increased", "ADJ", True)),  # the increased demand
+        ("increased", "VBN", "increase", "VBZ", "NN", ("increase", "VERB", True)),  # has increased demand
+        ("increased", "VBN", "increase", "DT", "IN", ("increase", "VERB", True)),  # not before a noun
+        ("existing", "VBG", "exist", "", "NNS", ("existing", "ADJ", True)),  # first word: existing laws
+        ("existing", "VBG", "exist", "IN", "NNS", ("exist", "VERB", True)),  # (by) existing laws: a verb
+        ("European", "NNP", "European", "DT", "NN", ("european", "ADJ", True)),  # a European country
+        ("European", "NNP", "European", "DT", "VBZ", ("european", "NOUN", True)),  # the European is
+        ("Washington", "NNP", "Washington", "", "NNP", ("washington", "NOUN", True)),  # no such adjective
+    ],
+)
+def test_attributive_participles_and_proper_nouns_are_adjectives(word, tag, lemma, before, after, expected):
+    assert resolve_in_context(word, tag, lemma, before, after) == WordTag(*expected)
+
+
+@pytest.mark.parametrize(
+    ("word", "tag", "expected"),
+    [
+        ("so", "IN", ("so", "ADV", True)),  # WordNet's adverb first
+        ("after", "IN", ("after", "ADV", True)),
+        ("There", "EX", ("there", "ADV", True)),
+        ("Nice", "UH", ("nice", "ADJ", True)),  # no adverb: the POS with most senses
+        ("the", "DT", None),  # determiners, pronouns and modals never
+        ("I", "PRP", None),
+        ("can", "MD", None),
+        ("of", "IN", None),  # WordNet has no such content word
+    ],
+)
+def test_a_function_word_asked_about_by_name_is_the_content_word_wordnet_has(word, tag, expected):
+    assert as_target(word, tag, word.lower()) == (WordTag(*expected) if expected else None)
 
 
 def test_spellings_of_compounds_and_abbreviations():
