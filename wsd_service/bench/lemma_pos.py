@@ -2,8 +2,9 @@
 from the raw sentence tokens by the service's own preprocessing (`index_builder.text.predict_lemma_pos`).
 
 With predicted ones a system sees only the sentence's words: a wrong lemma or POS makes it answer with a sense
-of that lemma and POS (wrong for the scorer); an instance the tagger reads as a function word is left
-unanswered (method `untagged`, lowering R and F1).
+of that lemma and POS (wrong for the scorer); an instance is resolved as a request's target is
+(`index_builder.text.resolve`), and one still without a POS is left unanswered (method `untagged`, lowering R
+and F1).
 """
 
 from __future__ import annotations
