@@ -147,10 +147,12 @@ def test_word_tags_and_derived_view(tiny_index: Path):
     opened = IndexFolder(tiny_index)
     tags = opened.word_tags("said")
     assert tags[0][:2] == ("say", "VERB")
-    half = opened.derived(lambda v: v[:, : v.shape[1] // 2], "half")
-    assert half.dim == opened.dim // 2 and half.name == "half"
+    views = opened.derived({"half": lambda v: v[:, : v.shape[1] // 2], "all": lambda v: v})
+    half, whole = views["half"], views["all"]
+    assert half.dim == opened.dim // 2 and half.name == "half" and whole.dim == opened.dim
     group = opened.groups[("say", "VERB")]
     assert np.allclose(np.linalg.norm(half.group_vectors(group), axis=1), 1.0, atol=1e-5)
+    assert np.allclose(whole.group_vectors(group), opened.group_vectors(group), atol=1e-6)
 
 
 def test_build_cli_errors_are_one_line(tmp_path: Path, small_corpus, capsys):

@@ -165,20 +165,23 @@ class IndexFolder:
         marks = ",".join("?" * len(ids))
         return dict(self._db.execute(f"SELECT id, text FROM sentences WHERE id IN ({marks})", list(ids)))
 
-    def derived(self, transform: Callable[[np.ndarray], np.ndarray], name: str) -> IndexFolder:
-        """This index with every vector replaced by transform(vector), renormalised, held in memory as an
-        exact flat index: e.g. one layer out of an index built with all layers concatenated."""
-        view = copy.copy(self)
-        view.name, view.vector_type = name, "float32"
-        view.__dict__.pop("groups_by_lemma", None)
-        flat = None
+    def derived(self, transforms: dict[str, Callable[[np.ndarray], np.ndarray]]) -> dict[str, IndexFolder]:
+        """For each name, this index with every vector replaced by transform(vector), renormalised, held in
+        memory as an exact flat index: e.g. layers out of an index built with all layers concatenated. The
+        stored vectors are read once for all the views."""
+        flats: dict[str, faiss.IndexFlatIP] = {}
         for start in range(0, self.size, ADD_CHUNK):
-            rows = normalise_rows(transform(self._range(start, min(start + ADD_CHUNK, self.size))))
-            if flat is None:
-                flat = faiss.IndexFlatIP(rows.shape[1])
-            flat.add(rows)
-        view._vectors, view.dim = flat, flat.d
-        return view
+            chunk = self._range(start, min(start + ADD_CHUNK, self.size))
+            for name, transform in transforms.items():
+                rows = normalise_rows(transform(chunk))
+                flats.setdefault(name, faiss.IndexFlatIP(rows.shape[1])).add(rows)
+        views = {}
+        for name, flat in flats.items():
+            view = views[name] = copy.copy(self)
+            view.name, view.vector_type = name, "float32"
+            view.__dict__.pop("groups_by_lemma", None)
+            view._vectors, view.dim = flat, flat.d
+        return views
 
     def close(self) -> None:
         self._db.close()

@@ -117,13 +117,12 @@ def _knn_systems(args: argparse.Namespace, sources: list) -> list:
         base = Disambiguator(index, inventory=inventory)
         vectors = QueryVectors(base)
         views = layer_views(index, args.layers) if index.name in layered else [(None, None)]
+        derived = index.derived({f"{index.name}[layers={label}]": t for label, t in views if t is not None})
         for label, transform in views:
             disambiguator = (
                 base
                 if transform is None
-                else Disambiguator(
-                    index.derived(transform, f"{index.name}[layers={label}]"), base.backend, inventory
-                )
+                else Disambiguator(derived[f"{index.name}[layers={label}]"], base.backend, inventory)
             )
             seen = set()
             for k, vote_rule, mode, pos_filter, backoff, prior in grid:
