@@ -430,6 +430,7 @@ BAD = [
     ({"text": "a b", "target": {"index": 0, "start": None}}, 422, "target: start is null"),
     ({"text": "a b", "target": {"index": 1.5}}, 422, "target.index: Input should be a valid integer"),
     ({"text": "a b", "target": {"index": 0}, "prior": False}, 422, "prior: Input should be a valid number"),
+    ({"text": "a b", "target": {"index": 0}, "centroid": 11}, 422, "centroid: Input should be less than"),
     ({"text": "a b", "target": {"start": 2, "end": 1}}, 422, "must be greater than start"),
     ({"text": "a b", "target": {"start": -1, "end": 1}}, 422, "target.start"),
     ({"text": "a b", "target": {"index": 2}}, 422, "target.index 2 is out of range"),

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from wsd_service.disambiguator import Disambiguator, Query, vote, winner
+from wsd_service.disambiguator import Disambiguator, Query, vote, winner, with_centroids
 from wsd_service.settings import Settings
 
 KEYS = [("a",), ("b",), ("b",), ("a",), ("c",)]
@@ -136,6 +136,41 @@ def test_a_large_prior_tends_to_the_most_frequent_sense(disambiguator: Disambigu
     for mode in ("knn", "sense"):
         answer = disambiguator.disambiguate([Query(tokens, 1)], Settings(mode=mode, prior=10.0))[0]
         assert answer.sense.key == most_frequent
+
+
+def test_centroids_add_their_cosines_to_the_vote_shares():
+    votes = {"a": 3.0, "b": 1.0}
+    assert with_centroids(votes, {"a": 0.2, "b": 0.9, "c": 0.5}, 0.0) is votes
+    assert with_centroids(votes, {"a": 0.2, "b": 0.9, "c": 0.5}, 1.0) == pytest.approx(
+        {"a": 0.75 + 0.2, "b": 0.25 + 0.9, "c": 0.5}
+    )
+
+
+def test_the_centroid_weight_adds_each_sense_centroids_cosine(disambiguator: Disambiguator):
+    sentences = [
+        ("He", "said", "no", "."),
+        ("The", "jury", "said", "the", "election", "was", "fair", "."),
+        ("They", "said", "it", "would", "rain", "."),
+    ]
+    queries = [Query(tokens, tokens.index("said")) for tokens in sentences]
+    cosines = [a.votes for a in disambiguator.disambiguate(queries, Settings(mode="centroid"))]
+    plain = disambiguator.disambiguate(queries, Settings(k=3))
+    mixed = disambiguator.disambiguate(queries, Settings(k=3, centroid=10.0))
+    for with_cosines, without, cosine in zip(mixed, plain, cosines, strict=True):
+        scores = with_centroids(without.votes, cosine, 10.0)
+        assert with_cosines.sense.key == max(scores, key=scores.get) and with_cosines.method == "knn"
+        assert with_cosines.votes == without.votes  # the explanation shows the neighbors' own votes
+
+
+def test_a_heavy_centroid_weight_can_overrule_the_neighbors(tiny_disambiguator: Disambiguator, monkeypatch):
+    query = Query(("He", "said", "no", "."), 1)
+    voted = tiny_disambiguator.disambiguate([query], Settings(k=1))[0].sense.key
+    other = next(s.key for s in tiny_disambiguator.inventory.senses("say", "VERB") if s.key != voted)
+    monkeypatch.setattr(
+        tiny_disambiguator, "_centroid_scores", lambda groups, vector: {other: 0.6, voted: 0.4}
+    )
+    assert tiny_disambiguator.disambiguate([query], Settings(k=1, centroid=0.5))[0].sense.key == voted
+    assert tiny_disambiguator.disambiguate([query], Settings(k=1, centroid=10.0))[0].sense.key == other
 
 
 def test_margin_is_the_lead_over_the_runner_up():

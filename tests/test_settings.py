@@ -8,15 +8,23 @@ from index_builder.errors import WsdError
 from wsd_service.settings import MAX_K, Backoff, Mode, Settings, SettingsError, VoteRule
 
 
-@pytest.mark.parametrize("bad", [{"k": 0}, {"k": MAX_K + 1}, {"vote": "x"}, {"mode": "x"}, {"backoff": "x"}])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"k": 0},
+        {"k": MAX_K + 1},
+        {"vote": "x"},
+        {"mode": "x"},
+        {"backoff": "x"},
+        {"prior": -1},
+        {"centroid": 11},
+    ],
+)
 def test_settings_out_of_range_are_refused(bad: dict) -> None:
     with pytest.raises(SettingsError) as caught:
         Settings(**bad)
-    assert (
-        isinstance(caught.value, WsdError)
-        and "choose from" in str(caught.value)
-        or "k must" in str(caught.value)
-    )
+    message = str(caught.value)
+    assert isinstance(caught.value, WsdError) and ("choose from" in message or "must be between" in message)
 
 
 def test_plain_strings_become_enum_members() -> None:

@@ -20,7 +20,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from wsd_service.disambiguator import Disambiguator
 
 FORMAT = "wsd-calibration/1"
-FITTED_SETTINGS = ("k", "vote", "mode", "pos_filter", "prior")  # the settings that change the vote share
+FITTED_SETTINGS = (
+    "k",
+    "vote",
+    "mode",
+    "pos_filter",
+    "prior",
+    "centroid",
+)  # the settings that change the vote share
 
 
 class CalibrationError(WsdError):

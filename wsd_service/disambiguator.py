@@ -126,6 +126,16 @@ def with_prior(scores: dict[str, float], counts: dict[str, int], weight: float) 
     return {key: scores.get(key, 0.0) + weight * counts.get(key, 0) / total for key in keys}
 
 
+def with_centroids(votes: dict[str, float], cosines: dict[str, float], weight: float) -> dict[str, float]:
+    """The knn votes as shares of their total plus `weight` times the cosine of each sense's centroid: the
+    neighbors decide, and the senses' whole clouds break their ties and near ties. 0 leaves the votes."""
+    if not weight:
+        return votes
+    total = sum(votes.values()) or 1.0
+    keys = set(votes) | set(cosines)
+    return {key: votes.get(key, 0.0) / total + weight * cosines.get(key, 0.0) for key in keys}
+
+
 def confidence(scores: dict[str, float], chosen: str, mode: Mode) -> float:
     """The winner's share of the (non-negative) scores; for centroid and sense modes, its cosine."""
     if mode != Mode.KNN:
@@ -256,7 +266,10 @@ class Disambiguator:
             if s.vote == VoteRule.PAPER:
                 answer.k_used = min(len(ids), min(counts.values()))
             answer.votes = vote(keys, sims, s.vote, max(answer.k_used, 1))
-        scores = with_prior(answer.votes, counts, s.prior)
+        scores = answer.votes
+        if s.mode == Mode.KNN and s.centroid:
+            scores = with_centroids(scores, self._centroid_scores(groups, vector), s.centroid)
+        scores = with_prior(scores, counts, s.prior)
         chosen = winner(scores, keys, sims)
         answer.method = METHOD_OF_MODE[s.mode]
         answer.confidence, answer.confidence_kind = self._confidence(scores, chosen, s)

@@ -84,7 +84,7 @@ class Service:
         """The index's settings with the request's overrides."""
         overrides = {
             f: getattr(options, f)
-            for f in ("k", "mode", "vote", "pos_filter", "prior")
+            for f in ("k", "mode", "vote", "pos_filter", "prior", "centroid")
             if getattr(options, f) is not None
         }  # the request fields named as Settings fields
         return replace(self.get(name).settings, **overrides)

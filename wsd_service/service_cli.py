@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 
 def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
     """The decision settings given on the command line (the others come from the index or the defaults)."""
-    return {f: getattr(args, f) for f in ("k", "vote", "mode", "prior") if getattr(args, f, None) is not None}
+    fields = ("k", "vote", "mode", "prior", "centroid")
+    return {f: getattr(args, f) for f in fields if getattr(args, f, None) is not None}
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -162,6 +163,12 @@ def add_decision_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         help=f"weight of the senses' training frequency (default: the "
         f"index's tuned weight, else {defaults.prior})",
+    )
+    parser.add_argument(
+        "--centroid",
+        type=float,
+        help=f"knn: weight of each sense centroid's cosine added to the vote shares (default: the "
+        f"index's tuned weight, else {defaults.centroid})",
     )
     parser.add_argument(
         "--calibration",

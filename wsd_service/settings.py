@@ -59,6 +59,7 @@ class ConfidenceKind(StrEnum):
 
 MAX_K = 100
 MAX_PRIOR = 10.0
+MAX_CENTROID = 10.0
 DEFAULT_INDEX = Path("indexes/minilm-wordnet")  # what `wsd serve` and `wsd query` load without --index
 DEFAULT_EVIDENCE = ("wordnet-examples", "wordnet-glosses")  # what the default index adds to SemCor
 
@@ -78,12 +79,15 @@ class Settings:
     pos_filter: bool = True
     backoff: Backoff = Backoff.WN1ST
     prior: float = 0.0  # weight of the senses' training frequency added to their scores
+    centroid: float = 0.0  # knn: weight of each sense centroid's cosine added to the vote shares
 
     def __post_init__(self) -> None:
         if not 1 <= self.k <= MAX_K:
             raise SettingsError(f"k must be between 1 and {MAX_K}, got {self.k}")
         if not 0.0 <= self.prior <= MAX_PRIOR:
             raise SettingsError(f"prior must be between 0 and {MAX_PRIOR}, got {self.prior}")
+        if not 0.0 <= self.centroid <= MAX_CENTROID:
+            raise SettingsError(f"centroid must be between 0 and {MAX_CENTROID}, got {self.centroid}")
         for name, kind in (("vote", VoteRule), ("mode", Mode), ("backoff", Backoff)):
             value = getattr(self, name)
             if value not in set(kind):

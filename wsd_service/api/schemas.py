@@ -33,7 +33,7 @@ from index_builder.inventory import Sense
 from index_builder.text import TaggedToken
 from wsd_service.annotate import AnnotatedSentence
 from wsd_service.disambiguator import Answer, Candidate, Neighbor
-from wsd_service.settings import MAX_K, MAX_PRIOR, ConfidenceKind, Method, Mode, VoteRule
+from wsd_service.settings import MAX_CENTROID, MAX_K, MAX_PRIOR, ConfidenceKind, Method, Mode, VoteRule
 
 Pos = Literal["NOUN", "VERB", "ADJ", "ADV"]
 
@@ -138,6 +138,12 @@ class DecisionOptions(BaseModel):
     )
     prior: float | None = Field(
         None, ge=0, le=MAX_PRIOR, description="weight of the senses' training frequency added to their scores"
+    )
+    centroid: float | None = Field(
+        None,
+        ge=0,
+        le=MAX_CENTROID,
+        description="knn: weight of each sense centroid's cosine added to the vote shares",
     )
     vote: VoteRule | None = Field(
         None, strict=False, description="paper (top k'), majority (top k), weighted (similarity sum)"

@@ -87,6 +87,12 @@ GRID_FLAGS = (
         "weights of the senses' training frequency added to their scores, e.g. 0,0.5,1",
     ),
     (
+        "--centroid",
+        float,
+        "centroid",
+        "knn: weights of each sense centroid's cosine added to the vote shares, e.g. 0,0.5,1",
+    ),
+    (
         "--backoff",
         Backoff,
         "backoff",
@@ -106,7 +112,9 @@ def _knn_systems(args: argparse.Namespace, sources: list) -> list:
 
     inventory = SenseInventory()
     grid = list(
-        itertools.product(args.k, args.vote, args.mode, [not args.no_pos_filter], args.backoff, args.prior)
+        itertools.product(
+            args.k, args.vote, args.mode, [not args.no_pos_filter], args.backoff, args.prior, args.centroid
+        )
     )
     systems = []
     indexes = [IndexFolder(folder) for folder in args.index or []]
@@ -125,11 +133,17 @@ def _knn_systems(args: argparse.Namespace, sources: list) -> list:
                 else Disambiguator(derived[f"{index.name}[layers={label}]"], base.backend, inventory)
             )
             seen = set()
-            for k, vote_rule, mode, pos_filter, backoff, prior in grid:
-                if mode != Mode.KNN:  # k and the vote rule play no part in the centroid and sense decisions
-                    k, vote_rule = Settings.k, Settings.vote
+            for k, vote_rule, mode, pos_filter, backoff, prior, centroid in grid:
+                if mode != Mode.KNN:  # k, the vote rule and the centroids' weight play no part there
+                    k, vote_rule, centroid = Settings.k, Settings.vote, Settings.centroid
                 settings = Settings(
-                    k=k, vote=vote_rule, mode=mode, pos_filter=pos_filter, backoff=backoff, prior=prior
+                    k=k,
+                    vote=vote_rule,
+                    mode=mode,
+                    pos_filter=pos_filter,
+                    backoff=backoff,
+                    prior=prior,
+                    centroid=centroid,
                 )
                 if settings in seen:
                     continue

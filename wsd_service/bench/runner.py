@@ -316,8 +316,9 @@ class KnnSystem:
         }
         if settings.mode != Mode.KNN:  # k and the vote rule play no part in the decision
             del self.setting["k"], self.setting["vote"]
-        if settings.prior:  # rows without a prior keep the shape of earlier result files
-            self.setting["prior"] = settings.prior
+        for extra in ("prior", "centroid"):  # rows without them keep the shape of earlier result files
+            if getattr(settings, extra):
+                self.setting[extra] = getattr(settings, extra)
 
     def predict(self, evalset: EvalSet) -> dict[str, Prediction]:
         vectors = self.vectors.for_set(evalset)
