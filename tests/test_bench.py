@@ -110,3 +110,22 @@ def test_predicted_lemma_and_pos_scored_beside_gold(tiny_index, tmp_path, capsys
     assert side["wn1st"]["F1_predicted"] < side["wn1st"]["F1_gold"]
     assert "F1 with gold and with predicted lemma and POS" in capsys.readouterr().out
     assert "lemma_pos" not in bench_json(out, "--system", "wn1st")  # gold only: the framework's protocol
+
+
+def test_a_set_scored_beside_all_reads_its_answers_off_all(tiny_index, monkeypatch):
+    """ALL is the five sets' sentences: with ALL in the run, a set's answers are ALL's, decided once."""
+    from index_builder.index_folder import IndexFolder
+    from wsd_service.bench.runner import KnnSystem, QueryVectors, evaluate
+    from wsd_service.disambiguator import Disambiguator
+    from wsd_service.settings import Settings
+
+    disambiguator = Disambiguator(IndexFolder(tiny_index))
+    system = KnnSystem(disambiguator, Settings(k=3), QueryVectors(disambiguator))
+    alone = evaluate([system], ["semeval2007"])[0]
+    calls = []
+    original = KnnSystem.predict
+    monkeypatch.setattr(KnnSystem, "predict", lambda self, s: calls.append(s.name) or original(self, s))
+    beside = evaluate([system], ["semeval2007", "ALL"])
+    assert calls == ["ALL"]
+    assert beside[0].dataset == "semeval2007" and beside[0].score == alone.score
+    assert beside[0].per_pos == alone.per_pos and beside[0].coverage == alone.coverage

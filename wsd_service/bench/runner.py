@@ -163,6 +163,16 @@ def setting_label(setting: dict[str, Any]) -> str:
     return ",".join(f"{k}={v}" for k, v in setting.items())
 
 
+WHOLE = "ALL"  # the five sets' sentences together, each instance id prefixed with its set's name
+
+
+def within(whole: dict[str, Prediction], dataset: str, ids: Iterable[str]) -> dict[str, Prediction]:
+    """One set's predictions read off ALL's: each sentence is then decided once, not twice."""
+    if dataset == WHOLE:
+        return whole
+    return {i: whole[f"{dataset}.{i}"] for i in ids}
+
+
 def evaluate(
     systems: Iterable[System], datasets: Sequence[str], predictions_dir: Path | None = None
 ) -> list[Result]:
@@ -171,10 +181,13 @@ def evaluate(
     systems = list(systems)
     bar = tqdm(total=len(systems) * len(datasets), unit="run", desc="scoring", leave=False)
     for system in systems:
+        whole = system.predict(load_eval_set(WHOLE)) if WHOLE in datasets else None
         for dataset in datasets:
             bar.update()
             evalset = load_eval_set(dataset)
-            predictions = system.predict(evalset)
+            predictions = (
+                system.predict(evalset) if whole is None else within(whole, dataset, evalset.gold.keys())
+            )
             answers = {i: p.key for i, p in predictions.items()}
             result = Result(
                 system=system.name,
