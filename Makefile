@@ -28,7 +28,8 @@ env: $(STAMP)
 # figures). A quicker start, SemCor only:  make serve INDEX=indexes/bert-minilm BUILD="--backend bert"
 # The more accurate, slower to build MPNet:  make serve INDEX=indexes/mpnet BUILD="--backend bert --model mpnet"
 BUILD ?= --backend bert --evidence wordnet-examples,wordnet-glosses
-TUNE_GRID ?= --k 1,3,5,7,10,15 --vote majority,weighted --mode knn,sense --prior 0,0.5,1,2
+TUNE_GRID ?= --k 1,3,5,7,10,15 --vote majority,weighted --mode knn,centroid,sense,sense-gloss --prior 0,0.5,1,2 \
+	--centroid 0,0.5,1,2
 
 $(INDEX)/tuned.json: | $(STAMP)
 	@echo "make serve: building $(INDEX) once ($(BUILD)); a killed build resumes where it stopped;" \

@@ -91,6 +91,7 @@ def redraw_plots() -> None:
 # (index name on the page, its grid JSON) in the order the page shows them
 # (the newest grid of an index first: the best setting on SE07 is the first of the ties, as `wsd bench --tune` picks)
 GRIDS = [
+    ("mpnet-all-layers-eval-lemmas[layers=5]", "grid_mpnet-layer5.json"),  # the best layer view on SE07
     ("mpnet-wordnet-eval-lemmas", "grid_mpnet-wordnet-eval-lemmas.json"),
     ("mpnet", "grid_mpnet.json"),
     ("minilm-wordnet", "grid_minilm-wordnet.json"),
@@ -349,28 +350,33 @@ def full_grids(tables: dict[str, dict]) -> list[str]:
     return lines
 
 
-def layer_sweep() -> list[str]:
-    sweep = table_by_setting(load("layer_sweep.json"))
+def layer_sweep(names: Sequence[str], model: str, layers: str) -> list[str]:
+    """One model's layer sweep (`wsd bench --layers` over an index built with --combine concat), from the
+    results files `names` (a later round adds views)."""
+    sweep = table_by_setting([row for name in names for row in load(name)])
     rows = []
     for view in dict.fromkeys(json.loads(k[1])["layers"] for k in sweep):
         of_view = {k: v for k, v in sweep.items() if json.loads(k[1])["layers"] == view}
         best_key = max(of_view, key=lambda k: of_view[k][DEV]["F1"])
         setting = json.loads(best_key[1])
         paper = next(
-            v
-            for k, v in of_view.items()
-            if json.loads(k[1])["k"] == 10 and json.loads(k[1])["vote"] == "paper"
+            (
+                f"{v['ALL']['F1']:.1f}"
+                for k, v in of_view.items()
+                if json.loads(k[1])["k"] == 10 and json.loads(k[1])["vote"] == "paper"
+            ),
+            "-",
         )
         rows.append(
             f"| {view} | k={setting['k']}, {setting['vote']} | {of_view[best_key][DEV]['F1']:.1f} | "
-            f"{of_view[best_key]['ALL']['F1']:.1f} | {paper['ALL']['F1']:.1f} |"
+            f"{of_view[best_key]['ALL']['F1']:.1f} | {paper} |"
         )
     return table(
-        "Layer sweep: which MiniLM layer separates senses best",
+        f"Layer sweep: which {model} layer separates senses best",
         ["layers", "best on SE07", "SE07", "ALL", "ALL, paper k=10"],
         rows,
-        "Hidden states 0 (embeddings) to 6 (last), and sums of several. For each: the best setting on "
-        "SE07, its F1 on SE07 and ALL, and ALL under the paper's protocol (k=10, vote=paper, backoff wn1st).",
+        f"Hidden states {layers}, and sums of several. For each: the best setting on SE07, its F1 on SE07 "
+        "and ALL, and ALL under the paper's protocol (k=10, vote=paper, backoff wn1st) where it was run.",
     )
 
 
@@ -609,7 +615,12 @@ def main() -> None:
         *service_speed(),
         *scale_out(),
         *full_grids(tables),
-        *layer_sweep(),
+        *layer_sweep(["layer_sweep.json"], "MiniLM", "0 (embeddings) to 6 (last)"),
+        *layer_sweep(
+            ["layer_sweep_mpnet.json", "layer_sweep_mpnet_middle.json"],
+            "MPNet",
+            "0 (embeddings) to 12 (last)",
+        ),
         *no_pos_filter(),
         *separability_section(),
         *sense_map_speed(),
@@ -755,7 +766,7 @@ wsd bench --index indexes/bert-minilm-all-layers --layers "0;1;2;3;4;5;6;3,4,5,6
     --separability --json results/separability.json --plot results/separability.png
 wsd bench --index indexes/bert-minilm --datasets semeval2007 ALL --k 7 --vote weighted --prior 0.5 \\
     --calibration results/calibration
-wsd bench --index indexes/minilm-wordnet --datasets semeval2007 ALL --k 10 --vote majority --prior 0 \\
+wsd bench --index indexes/minilm-wordnet --datasets semeval2007 ALL --k 7 --vote majority --prior 1 --centroid 2 \\
     --calibration results/calibration
 wsd bench --index indexes/mpnet --datasets semeval2007 ALL --k 3 --vote majority --prior 0 \\
     --calibration results/calibration
@@ -771,18 +782,33 @@ python benchmarks/eval_lemmas.py --out results/tmp/eval_lemmas.txt
 cp -r indexes/.mpnet.work indexes/.mpnet-wordnet-eval-lemmas.work    # reuse MPNet's SemCor shards
 index-builder build --backend bert --model mpnet --evidence wordnet-examples,wordnet-glosses \\
     --evidence-lemmas results/tmp/eval_lemmas.txt --out indexes/mpnet-wordnet-eval-lemmas
-for i in mpnet minilm-wordnet mpnet-wordnet-eval-lemmas; do    # mpnet without sense-gloss: it has no glosses
+for i in mpnet mpnet-wordnet-eval-lemmas; do    # mpnet without sense-gloss: it has no glosses
   wsd bench --index indexes/$i --k 1,3,5,7,10,15 --vote majority,weighted --prior 0,0.5,1,2 \\
     --mode knn,centroid,sense,sense-gloss --json results/grid_$i.json --predictions results/tmp/$i-preds --tune
 done
+wsd bench --index indexes/minilm-wordnet --k 1,3,5,7,10,15 --vote majority,weighted --prior 0,0.5,1,2 \\
+  --centroid 0,0.5,1,2 --mode knn,centroid,sense,sense-gloss --json results/grid_minilm-wordnet.json \\
+  --predictions results/tmp/minilm-wordnet-preds --tune
+index-builder build --backend bert --model mpnet --layers 0,1,2,3,4,5,6,7,8,9,10,11,12 --combine concat \\
+  --evidence wordnet-examples,wordnet-glosses --evidence-lemmas results/tmp/eval_lemmas.txt \\
+  --out indexes/mpnet-all-layers-eval-lemmas            # 10 GB: every MPNet layer, for the sweeps below
+wsd bench --index indexes/mpnet-all-layers-eval-lemmas --k 1,3,5,10 --vote majority,weighted \\
+  --layers "0;2;4;6;7;8;9;10;11;12;11,12;10,11,12;9,10,11,12;8,9,10,11,12;6,7,8,9,10,11,12" \\
+  --datasets semeval2007 ALL --json results/layer_sweep_mpnet.json
+wsd bench --index indexes/mpnet-all-layers-eval-lemmas --k 1,3,5,10 --vote majority,weighted \\
+  --layers "5;3,4,5,6;4,5,6;5,6,7;4,5,6,7,8;6,7" --datasets semeval2007 ALL \\
+  --json results/layer_sweep_mpnet_middle.json          # round 2: around the best of round 1 on SE07 (6)
+wsd bench --index indexes/mpnet-all-layers-eval-lemmas --layers 5 --k 1,3,5,7,10,15 --vote majority,weighted \\
+  --prior 0,0.5,1,2 --centroid 0,0.5,1,2 --mode knn,centroid,sense --json results/grid_mpnet-layer5.json \\
+  --predictions results/tmp/mpnet-layer5-preds          # the best view on SE07 (layer 5), the whole grid
 python benchmarks/index_costs.py --index indexes/bert-minilm --index indexes/minilm-wordnet --index indexes/mpnet \\
     --index indexes/mpnet-wordnet-eval-lemmas
 python benchmarks/tagging_accuracy.py --old-table indexes/bert-minilm --json results/tagging_accuracy.json
 python benchmarks/tagging_rules.py --json results/tagging_rules.json
 wsd bench --index indexes/bert-minilm --system wn1st --k 7 --vote weighted --prior 0.5 --lemma-pos predicted \\
     --json results/lemma_pos.json
-wsd bench --index indexes/minilm-wordnet --system wn1st --k 10 --vote majority --prior 0 --lemma-pos predicted \\
-    --json results/lemma_pos_minilm-wordnet.json
+wsd bench --index indexes/minilm-wordnet --system wn1st --k 7 --vote majority --prior 1 --centroid 2 \\
+    --lemma-pos predicted --json results/lemma_pos_minilm-wordnet.json
 python benchmarks/ray_engine.py --threads 2 --json results/ray_engine.json
 python benchmarks/build_scale.py --copies 10 --work /tmp/scale > results/build_scale_x10.json      # and --copies 1
 python benchmarks/build_scale.py --copies 10 --engine ray --work /tmp/scale > results/build_scale_x10_ray.json
