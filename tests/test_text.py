@@ -133,21 +133,25 @@ def test_the_tagger_multiplies_through_numpy_on_one_blas_thread(monkeypatch: pyt
     models = [model for _, component in pipeline().components if (model := getattr(component, "model", None))]
     layers = [node for model in models for node in model.walk()]
     assert layers and all(node.ops.use_blis is False for node in layers)
-    blas = [lib for lib in threadpool_info() if lib["user_api"] == "blas"]
-    seen: list[int] = []
+
+    def numpy_blas_threads() -> list[int]:  # numpy's own BLAS: the one the tagger's products go through
+        return [
+            i["num_threads"]
+            for i in threadpool_info()
+            if i["user_api"] == "blas" and "numpy" in i["filepath"]
+        ]
+
+    before, seen = numpy_blas_threads(), []
     tok2vec = pipeline().get_pipe("tok2vec")
     original = tok2vec.pipe
 
     def pipe(docs, **kwargs):
-        seen.extend(lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas")
+        seen.extend(numpy_blas_threads())
         return original(docs, **kwargs)
 
     monkeypatch.setattr(tok2vec, "pipe", pipe)
     tag_words("The key opened the old wooden door, which they painted.")
-    assert seen and set(seen) == {1}
-    assert [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"] == [
-        lib["num_threads"] for lib in blas
-    ]
+    assert before and seen == [1] and numpy_blas_threads() == before
 
 
 def test_tokens_are_tagged_as_given_never_retokenised():
