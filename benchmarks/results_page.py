@@ -97,6 +97,7 @@ GRIDS = [
     ("minilm-wordnet", "grid_minilm-wordnet.json"),
     ("bert-minilm", "modes_grid.json"),
     ("bert-minilm", "bert_grid.json"),
+    ("flair-wordnet-eval-lemmas", "grid_flair-wordnet-eval-lemmas.json"),
     ("flair-news-fast", "flair_grid.json"),
 ]
 BASELINE_NAMES = {"mfs": "MFS-SemCor", "wn1st": "WordNet first sense"}
@@ -801,6 +802,10 @@ wsd bench --index indexes/mpnet-all-layers-eval-lemmas --k 1,3,5,10 --vote major
 wsd bench --index indexes/mpnet-all-layers-eval-lemmas --layers 5 --k 1,3,5,7,10,15 --vote majority,weighted \\
   --prior 0,0.5,1,2 --centroid 0,0.5,1,2 --mode knn,centroid,sense --json results/grid_mpnet-layer5.json \\
   --predictions results/tmp/mpnet-layer5-preds          # the best view on SE07 (layer 5), the whole grid
+index-builder build --backend flair --evidence wordnet-examples,wordnet-glosses \\
+  --evidence-lemmas results/tmp/eval_lemmas.txt --out indexes/flair-wordnet-eval-lemmas
+wsd bench --index indexes/flair-wordnet-eval-lemmas --k 1,3,5,7,10,15 --vote majority,weighted --prior 0,1 \\
+  --centroid 0,1 --mode knn,centroid,sense,sense-gloss --json results/grid_flair-wordnet-eval-lemmas.json --tune
 python benchmarks/index_costs.py --index indexes/bert-minilm --index indexes/minilm-wordnet --index indexes/mpnet \\
     --index indexes/mpnet-wordnet-eval-lemmas
 python benchmarks/tagging_accuracy.py --old-table indexes/bert-minilm --json results/tagging_accuracy.json
