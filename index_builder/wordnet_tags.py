@@ -108,6 +108,16 @@ def _most_senses(found: dict[str, str]) -> str:
     return max(found, key=lambda pos: len(inventory().senses(found[pos], pos)))
 
 
+def _best_known(word: str, tagger_lemma: str, preferred: str | None = None) -> WordTag | None:
+    """The lemma WordNet knows for a word under the `preferred` POS where it has one there, else under the POS
+    with the most senses; None where WordNet knows the word under no POS."""
+    found = {pos: lemma for pos in CONTENT_POS if (lemma := wordnet_lemma(word, tagger_lemma, pos))}
+    if not found:
+        return None
+    pos = preferred if preferred in found else _most_senses(found)
+    return WordTag(found[pos], pos, True)
+
+
 @lru_cache(maxsize=65536)
 def resolve_word(word: str, tag: str, tagger_lemma: str) -> WordTag:
     """WordNet's lemma and POS for one tagged word.
@@ -123,11 +133,11 @@ def resolve_word(word: str, tag: str, tagger_lemma: str) -> WordTag:
             return WordTag(lemma, pos, True)
     if tag not in OPEN_TAGS:
         return WordTag(fallback, None, False)
-    found = {pos: lemma for pos in CONTENT_POS if (lemma := wordnet_lemma(word, tagger_lemma, pos))}
-    if found:
-        pos = _most_senses(found)
-        return WordTag(found[pos], pos, True)
-    return _known_part(word, OPEN_TAGS[tag]) or WordTag(fallback, OPEN_TAGS[tag], False)
+    return (
+        _best_known(word, tagger_lemma)
+        or _known_part(word, OPEN_TAGS[tag])
+        or WordTag(fallback, OPEN_TAGS[tag], False)
+    )
 
 
 def _known_part(word: str, pos: str) -> WordTag | None:
@@ -138,12 +148,7 @@ def _known_part(word: str, pos: str) -> WordTag | None:
     parts = [core] if core and core != word else []
     if "-" in core.strip("-"):
         parts.append(core.strip("-").split("-")[0])
-    for part in parts:
-        found = {p: lemma for p in CONTENT_POS if (lemma := wordnet_lemma(part, part, p))}
-        if found:
-            chosen = pos if pos in found else _most_senses(found)
-            return WordTag(found[chosen], chosen, True)
-    return None
+    return next((known for part in parts if (known := _best_known(part, part, pos))), None)
 
 
 def resolve_in_context(word: str, tag: str, tagger_lemma: str, before: str, after: str) -> WordTag:
@@ -166,23 +171,9 @@ def compound(
     POS is the head word's (`head_pos`) when WordNet knows the compound there, else the one with most senses.
     """
     joined = ["".join(w + g for w, g in zip(words, [*gaps, ""], strict=True)) for words in (lemmas, forms)]
-    found = {}
-    for pos in CONTENT_POS:
-        lemma = wordnet_lemma(joined[1], joined[0], pos)
-        if lemma:
-            found[pos] = lemma
-    if not found:
-        return WordTag(normalise_lemma(joined[0]), head_pos, False)
-    pos = head_pos if head_pos in found else _most_senses(found)
-    return WordTag(found[pos], pos, True)
+    return _best_known(joined[1], joined[0], head_pos) or WordTag(normalise_lemma(joined[0]), head_pos, False)
 
 
 def as_target(word: str, tag: str, tagger_lemma: str) -> WordTag | None:
     """The content word WordNet has for a function word asked about by name (see `TARGET_TAGS`), or None."""
-    if tag not in TARGET_TAGS:
-        return None
-    found = {pos: lemma for pos in CONTENT_POS if (lemma := wordnet_lemma(word, tagger_lemma, pos))}
-    if not found:
-        return None
-    pos = "ADV" if "ADV" in found else _most_senses(found)
-    return WordTag(found[pos], pos, True)
+    return _best_known(word, tagger_lemma, "ADV") if tag in TARGET_TAGS else None
