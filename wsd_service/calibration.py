@@ -14,20 +14,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from index_builder.errors import WsdError
-from wsd_service.settings import Mode, Settings
+from wsd_service.settings import DECISION_FIELDS, Mode, Settings
 
 if TYPE_CHECKING:  # pragma: no cover
     from wsd_service.disambiguator import Disambiguator
 
 FORMAT = "wsd-calibration/1"
-FITTED_SETTINGS = (
-    "k",
-    "vote",
-    "mode",
-    "pos_filter",
-    "prior",
-    "centroid",
-)  # the settings that change the vote share
+FITTED_SETTINGS = DECISION_FIELDS  # the settings that change the vote share
 
 
 class CalibrationError(WsdError):

@@ -34,7 +34,7 @@ from wsd_service.api.schemas import (
 )
 from wsd_service.disambiguator import Answer, Disambiguator, Query
 from wsd_service.projection import project
-from wsd_service.settings import Limits, Settings
+from wsd_service.settings import DECISION_FIELDS, Limits, Settings
 
 log = logging.getLogger(__name__)
 
@@ -83,9 +83,7 @@ class Service:
     def settings_for(self, name: str | None, options: DecisionOptions) -> Settings:
         """The index's settings with the request's overrides."""
         overrides = {
-            f: getattr(options, f)
-            for f in ("k", "mode", "vote", "pos_filter", "prior", "centroid")
-            if getattr(options, f) is not None
+            f: getattr(options, f) for f in DECISION_FIELDS if getattr(options, f) is not None
         }  # the request fields named as Settings fields
         return replace(self.get(name).settings, **overrides)
 

@@ -17,15 +17,14 @@ from index_builder.text import tag_words
 from wsd_service.calibration import attach_calibrations
 from wsd_service.cli_arguments import add_index_folder, add_index_folders, add_settings_flag
 from wsd_service.serving import add_serving_arguments
-from wsd_service.settings import DEFAULT_INDEX, Limits, Mode, Settings, VoteRule
+from wsd_service.settings import DECISION_FIELDS, DEFAULT_INDEX, Limits, Mode, Settings, VoteRule
 
 log = logging.getLogger(__name__)
 
 
 def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
     """The decision settings given on the command line (the others come from the index or the defaults)."""
-    fields = ("k", "vote", "mode", "prior", "centroid")
-    return {f: getattr(args, f) for f in fields if getattr(args, f, None) is not None}
+    return {f: getattr(args, f) for f in DECISION_FIELDS if getattr(args, f, None) is not None}
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

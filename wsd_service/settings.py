@@ -60,6 +60,9 @@ class ConfidenceKind(StrEnum):
 MAX_K = 100
 MAX_PRIOR = 10.0
 MAX_CENTROID = 10.0
+# The Settings fields that shape a decision: a request or a command-line flag may override them, and a
+# calibration holds only for the values it was fitted at (backoff does not touch the vote share).
+DECISION_FIELDS = ("k", "vote", "mode", "pos_filter", "prior", "centroid")
 DEFAULT_INDEX = Path("indexes/minilm-wordnet")  # what `wsd serve` and `wsd query` load without --index
 DEFAULT_EVIDENCE = ("wordnet-examples", "wordnet-glosses")  # what the default index adds to SemCor
 
