@@ -75,6 +75,17 @@ def test_embed_is_combination_of_all_layers(minilm: BertBackend) -> None:
 
 
 @pytest.mark.slow
+def test_layers_below_the_top_run_a_shorter_encoder(minilm: BertBackend) -> None:
+    full = minilm.embed_all_layers([SHORT])[0]
+    low = BertBackend(layers="1,2", combine="concat")
+    assert len(low.net.encoder.layer) == 2
+    assert len(minilm.net.encoder.layer) == 6  # the shared model is intact
+    assert low.embed_all_layers([SHORT])[0].shape == (3, 6, 384)
+    np.testing.assert_allclose(low.embed([SHORT])[0], np.concatenate([full[1], full[2]], axis=1), atol=1e-5)
+    assert BertBackend(layers="-5").net is low.net  # layer -5 of 7 hidden states is layer 2: the same depth
+
+
+@pytest.mark.slow
 def test_long_sentence_uses_overlapping_windows() -> None:
     assert len(LONG) >= 60
     small = BertBackend(max_length=32)
@@ -186,7 +197,7 @@ def test_default_loads_offline(monkeypatch: pytest.MonkeyPatch) -> None:
         raise OSError("network access during an offline load")
 
     monkeypatch.setattr(socket.socket, "connect", no_network)
-    tokenizer, net = bert_module._load.__wrapped__(str(default_model_dir()))  # uncached: a real load
+    tokenizer, net = bert_module._load.__wrapped__(str(default_model_dir()), 6)  # uncached: a real load
     assert type(net).__name__ == "BertModel" and net.config.hidden_size == 384 and tokenizer.is_fast
     assert BertBackend().embed([SHORT])[0].shape == (6, 384)
 

@@ -94,9 +94,33 @@ def model_package(model: str | None) -> str | None:
     return NAMED_MODELS[model].package if model in NAMED_MODELS else None
 
 
+def _hidden_layers(model: str) -> int:
+    """How many transformer layers the model's config declares (its hidden states are one more)."""
+    from transformers import AutoConfig
+
+    try:
+        return int(AutoConfig.from_pretrained(model).num_hidden_layers)
+    except (OSError, ValueError) as err:
+        raise BackendError(f"cannot load model {model!r}: {err}") from err
+
+
+def _keep_layers(net: PreTrainedModel, depth: int) -> None:
+    """Drop the encoder's layers above `depth`: the hidden states up to it never depend on them, and each
+    layer is a proportional share of the forward pass. Encoders without a plain layer list run whole."""
+    from torch import nn
+
+    for stack in (getattr(net, "encoder", None), getattr(net, "transformer", None)):
+        layers = getattr(stack, "layer", None)
+        if isinstance(layers, nn.ModuleList) and depth < len(layers) == net.config.num_hidden_layers:
+            stack.layer = nn.ModuleList(list(layers)[:depth])
+            net.config.num_hidden_layers = depth
+            return
+
+
 @lru_cache(maxsize=2)
-def _load(model: str) -> tuple[PreTrainedTokenizerFast, PreTrainedModel]:
-    """Fast tokenizer and encoder in eval mode; shared by backends over the same model."""
+def _load(model: str, depth: int) -> tuple[PreTrainedTokenizerFast, PreTrainedModel]:
+    """Fast tokenizer and encoder in eval mode, its layers above `depth` dropped; shared by backends over the
+    same model and depth."""
     from transformers import AutoModel, AutoTokenizer
 
     try:
@@ -111,6 +135,7 @@ def _load(model: str) -> tuple[PreTrainedTokenizerFast, PreTrainedModel]:
     except (OSError, ValueError) as err:
         raise BackendError(f"cannot load model {model!r}: {err}") from err
     net.eval()
+    _keep_layers(net, depth)
     return tokenizer, net
 
 
@@ -198,12 +223,14 @@ class BertBackend(EmbeddingBackend):
             raise BackendError(f"pooling must be one of {', '.join(POOLINGS)}, got {pooling!r}")
         super().__init__(batch_size, threads)
         self.model, self.combine, self.pooling = model, combine, pooling
-        self.tokenizer, self.net = _load(folder)
-        self.n_states = int(self.net.config.num_hidden_layers) + 1
+        n_states = _hidden_layers(folder) + 1
         self.layers = parse_layers(layers)
-        if any(not -self.n_states <= i < self.n_states for i in self.layers):
-            raise BackendError(f"layers {layers!r} out of range for {self.n_states} hidden states")
-        self._layer_idx = [i % self.n_states for i in self.layers]
+        if any(not -n_states <= i < n_states for i in self.layers):
+            raise BackendError(f"layers {layers!r} out of range for {n_states} hidden states")
+        self._layer_idx = [i % n_states for i in self.layers]
+        self.tokenizer, self.net = _load(folder, max(self._layer_idx))
+        # The hidden states a forward pass computes: all of them unless the chosen layers stop below the top.
+        self.n_states = int(self.net.config.num_hidden_layers) + 1
         self.hidden = int(self.net.config.hidden_size)
         self.n_special = self.tokenizer.num_special_tokens_to_add(pair=False)
         self._prefix = self.tokenizer.build_inputs_with_special_tokens([-1]).index(-1)  # e.g. 1 for [CLS]
@@ -255,8 +282,8 @@ class BertBackend(EmbeddingBackend):
         return self._features(batch, self._combine_head, self.dim)
 
     def embed_all_layers(self, sentences: Sequence[Sequence[str]]) -> list[np.ndarray]:
-        """Per sentence all hidden states, (n_hidden_states, n_tokens, hidden); index 0 is the embedding
-        layer."""
+        """Per sentence every hidden state the encoder computes, (n_states, n_tokens, hidden): all of them
+        unless `layers` stop below the top; index 0 is the embedding layer."""
         width = self.n_states * self.hidden
 
         def head(states: list[np.ndarray], where: np.ndarray) -> np.ndarray:
