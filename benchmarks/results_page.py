@@ -17,6 +17,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from index_builder.backends.bert import DEFAULT_LAYERS
+
 RESULTS = ROOT / "results"
 SETS = ["senseval2", "senseval3", "semeval2007", "semeval2013", "semeval2015", "ALL"]
 SHORT = ["SE2", "SE3", "SE07", "SE13", "SE15", "ALL"]
@@ -91,6 +94,7 @@ def redraw_plots() -> None:
 # (index name on the page, its grid JSON) in the order the page shows them
 # (the newest grid of an index first: the best setting on SE07 is the first of the ties, as `wsd bench --tune` picks)
 GRIDS = [
+    ("mpnet-layer5-wordnet", "grid_mpnet-layer5-wordnet.json"),  # the best layer view, built to serve
     ("mpnet-all-layers-eval-lemmas[layers=5]", "grid_mpnet-layer5.json"),  # the best layer view on SE07
     ("mpnet-wordnet-eval-lemmas", "grid_mpnet-wordnet-eval-lemmas.json"),
     ("mpnet", "grid_mpnet.json"),
@@ -268,6 +272,8 @@ def index_costs() -> list[str]:
     for name, row in costs.items():
         backend = row["backend"]
         model = backend.get("model") or backend.get("package") or backend["backend"]
+        if backend.get("layers") not in (None, DEFAULT_LAYERS):
+            model += f" (layers {backend['layers']})"
         cost = row["build_cost"]
         built = (
             (
@@ -336,16 +342,16 @@ def full_grids(tables: dict[str, dict]) -> list[str]:
         lines += [
             f"## Full grid: {name} (F1 on SE07 / ALL; POS filter on)",
             "",
-            "| k | vote | mode | prior | backoff | SE07 | ALL |",
-            "|---|---|---|---|---|---|---|",
+            "| k | vote | mode | prior | centroid | backoff | SE07 | ALL |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for (_, key), by_ds in table.items():
             setting = json.loads(key)
             if DEV in by_ds and "ALL" in by_ds:
                 lines.append(
                     f"| {setting.get('k', '-')} | {setting.get('vote', '-')} | {setting['mode']} | "
-                    f"{setting.get('prior', 0)} | {setting['backoff']} | {by_ds[DEV]['F1']:.1f} | "
-                    f"{by_ds['ALL']['F1']:.1f} |"
+                    f"{setting.get('prior', 0)} | {setting.get('centroid', 0)} | {setting['backoff']} | "
+                    f"{by_ds[DEV]['F1']:.1f} | {by_ds['ALL']['F1']:.1f} |"
                 )
         lines.append("")
     return lines
@@ -464,13 +470,15 @@ def service_speed() -> list[str]:
     if not data:
         return []
     single, throughput, soak = data["single"], data["throughput"], data["soak"]
+    each = ", ".join(f"{run['ratio']:.2f}" for run in throughput["runs"])
     rows = [
         f"| single request p50 / bare forward pass p50 | {single['ratio_p50']:.2f}x | <= 1.25x |",
         f"| spaCy preprocessing p50 / forward pass p50 | {single['preprocessing']['share']:.0%} | <= 20% |",
         f"| kNN search + explanation p50 | {data['decide']['p50_ms']:.2f} ms | < 2 ms |",
         (
-            f"| {throughput['concurrent']['clients']} single-item clients / batch endpoint, items/s | "
-            f"{throughput['ratio']:.2f}x ({throughput['concurrent']['errors']} errors) | >= 0.7x, 0 errors |"
+            f"| {throughput['concurrent']['clients']} single-item clients / batch endpoint, items/s, median of "
+            f"{len(throughput['runs'])} alternated runs (each: {each}) | {throughput['ratio']:.2f}x "
+            f"({throughput['concurrent']['errors']} errors) | >= 0.7x, 0 errors |"
         ),
         (
             f"| soak: {soak['clients']} clients x {soak['seconds']:.0f} s | {soak['errors']} errors, RSS "
@@ -806,8 +814,16 @@ index-builder build --backend flair --evidence wordnet-examples,wordnet-glosses 
   --evidence-lemmas results/tmp/eval_lemmas.txt --out indexes/flair-wordnet-eval-lemmas
 wsd bench --index indexes/flair-wordnet-eval-lemmas --k 1,3,5,7,10,15 --vote majority,weighted --prior 0,1 \\
   --centroid 0,1 --mode knn,centroid,sense,sense-gloss --json results/grid_flair-wordnet-eval-lemmas.json --tune
+index-builder build --backend bert --model mpnet --layers 5 --evidence wordnet-examples,wordnet-glosses \\
+  --out indexes/mpnet-layer5-wordnet                    # layer 5 built to serve: the encoder runs 5 of 12 layers
+wsd bench --index indexes/mpnet-layer5-wordnet --k 1,3,5,7,10,15 --vote majority,weighted --prior 0,0.5,1,2 \\
+  --centroid 0,0.5,1,2 --mode knn,centroid,sense,sense-gloss --json results/grid_mpnet-layer5-wordnet.json \\
+  --predictions results/tmp/mpnet-layer5-wordnet-preds --tune
+wsd bench --index indexes/flair-news-fast --datasets semeval2007 --k 1,3,5,7,10,15,20,30 \\
+  --vote paper,majority,weighted --mode knn,centroid --backoff wn1st --tune     # its tuned.json, for the costs
 python benchmarks/index_costs.py --index indexes/bert-minilm --index indexes/minilm-wordnet --index indexes/mpnet \\
-    --index indexes/mpnet-wordnet-eval-lemmas
+    --index indexes/mpnet-wordnet-eval-lemmas --index indexes/mpnet-layer5-wordnet --index indexes/flair-news-fast \\
+    --index indexes/flair-wordnet-eval-lemmas
 python benchmarks/tagging_accuracy.py --old-table indexes/bert-minilm --json results/tagging_accuracy.json
 python benchmarks/tagging_rules.py --json results/tagging_rules.json
 wsd bench --index indexes/bert-minilm --system wn1st --k 7 --vote weighted --prior 0.5 --lemma-pos predicted \\
@@ -820,6 +836,11 @@ python benchmarks/build_scale.py --copies 10 --engine ray --work /tmp/scale > re
 python benchmarks/knn_scale.py --index indexes/bert-minilm --index /tmp/scale10/index-x10 --json results/knn_scale.json
 python benchmarks/service_speed.py --index indexes/minilm-wordnet --json results/service_speed.json
 python benchmarks/sense_map_speed.py --index indexes/minilm-wordnet --json results/sense_map_speed.json
+git worktree add ../ab-old 123d86d && cp benchmarks/service_speed.py ../ab-old/benchmarks/  # last round's server
+for i in 1 2; do for side in old main; do    # alternated, same index and benchmark: results/serving_ab/
+  (cd $([ $side = old ] && echo ../ab-old || echo .) && python benchmarks/service_speed.py --soak-seconds 0 \\
+    --index $OLDPWD/indexes/bert-minilm --repeats 3 -n 100 --json $OLDPWD/results/serving_ab/${side}_$i.json)
+done; done
 python benchmarks/results_page.py    # this page and every results/*.png, from the JSON files
 """
 
