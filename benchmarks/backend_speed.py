@@ -186,10 +186,10 @@ def best_times(runs: list[Runner], repeat: int) -> list[tuple[float, float]]:
     return best
 
 
-def options(name: str, args: argparse.Namespace) -> dict[str, object]:
+def options(name: str, args: argparse.Namespace, layers: str | None = None) -> dict[str, object]:
     common: dict[str, object] = {"batch_size": args.batch_size, "threads": args.threads}
     if name == "bert":
-        return common | {"model": args.bert_model}
+        return common | {"model": args.bert_model} | ({"layers": layers} if layers else {})
     if name == "flair":
         return common | {"model": args.flair_model}
     return common | {"model": str(args.elmo_model), "weights": str(args.elmo_weights)}
@@ -213,6 +213,13 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--repeat", type=int, default=1, help="timed runs of each; the best counts (1)")
     parser.add_argument("--bert-model", default=None, help="hub id or folder (default: the installed MiniLM)")
+    parser.add_argument(
+        "--bert-layers",
+        action="append",
+        help="bert hidden states, e.g. 5 or -4,-3,-2,-1 (the default); repeat the flag to time several: "
+        "layers that stop below the top run a shorter encoder",
+    )
+    parser.add_argument("--json", type=Path, help="also write the rows here")
     parser.add_argument(
         "--flair-model",
         default=None,
@@ -251,9 +258,14 @@ def main(argv: list[str] | None = None) -> None:
         f"{torch.get_num_threads()} threads"
     )
     rows = []
-    for name in args.backend or ["bert"]:
-        backend = create_backend(name, **options(name, args))
-        label = name
+    runs = [
+        (name, layers)
+        for name in args.backend or ["bert"]
+        for layers in (args.bert_layers or [None] if name == "bert" else [None])
+    ]
+    for name, layers in runs:
+        backend = create_backend(name, **options(name, args, layers))
+        label = f"{name} (layers {layers})" if layers else name
         if name == "elmo" and args.elmo_random_full is not None:
             label = RANDOM_FULL_LABEL
         elif name == "elmo" and args.elmo_model.parent == ELMO_FIXTURE:
@@ -285,6 +297,21 @@ def main(argv: list[str] | None = None) -> None:
             f"{len(sentences) / bare_s:>11.1f} {n_tokens / bare_s:>10.0f} {wrapper_s / bare_s:>12.3f} "
             f"{cpu_ratio:>14.3f}"
         )
+    if args.json:
+        keys = ("backend", "wrapper_s", "bare_s", "wrapper_over_bare_cpu")
+        table = [dict(zip(keys, row, strict=True)) for row in rows]
+        args.json.write_text(
+            json.dumps(
+                {
+                    "bert_model": args.bert_model,
+                    "sentences": len(sentences),
+                    "tokens": n_tokens,
+                    "rows": table,
+                },
+                indent=2,
+            )
+        )
+        print(f"wrote {args.json}")
 
 
 if __name__ == "__main__":

@@ -464,6 +464,25 @@ def shard_reuse() -> list[str]:
     )
 
 
+def encoder_depth() -> list[str]:
+    """Embedding speed of one model at several layer choices (`benchmarks/backend_speed.py --bert-layers`)."""
+    data = read_json("encoder_depth.json")
+    if not data:
+        return []
+    first = data["rows"][0]["wrapper_s"]
+    rows = [
+        f"| {row['backend']} | {data['sentences'] / row['wrapper_s']:.1f} | {first / row['wrapper_s']:.2f}x |"
+        for row in data["rows"]
+    ]
+    return table(
+        f"Encoder depth: {data['bert_model'] or 'MiniLM'} at two layer choices (`benchmarks/backend_speed.py`)",
+        ["layers", "sentences/s (embed, first SemCor sentences)", "speed against the first row"],
+        rows,
+        f"{data['sentences']} SemCor sentences embedded by the backend's `embed`, best of the runs. Layers that "
+        "stop below the top run only the encoder layers up to the deepest chosen one.",
+    )
+
+
 def service_speed() -> list[str]:
     """The serving figures of results/service_speed.json (`benchmarks/service_speed.py`), goals beside."""
     data = read_json("service_speed.json")
@@ -621,6 +640,7 @@ def main() -> None:
         *lemma_pos(),
         *shard_reuse(),
         *index_costs(),
+        *encoder_depth(),
         *service_speed(),
         *scale_out(),
         *full_grids(tables),
@@ -837,6 +857,8 @@ python benchmarks/ray_engine.py --threads 2 --json results/ray_engine.json
 python benchmarks/build_scale.py --copies 10 --work /tmp/scale > results/build_scale_x10.json      # and --copies 1
 python benchmarks/build_scale.py --copies 10 --engine ray --work /tmp/scale > results/build_scale_x10_ray.json
 python benchmarks/knn_scale.py --index indexes/bert-minilm --index /tmp/scale10/index-x10 --json results/knn_scale.json
+python benchmarks/backend_speed.py --backend bert --bert-model mpnet --bert-layers=-4,-3,-2,-1 --bert-layers 5 \\
+    -n 100 --repeat 2 --json results/encoder_depth.json
 python benchmarks/service_speed.py --index indexes/minilm-wordnet --json results/service_speed.json
 python benchmarks/sense_map_speed.py --index indexes/minilm-wordnet --json results/sense_map_speed.json
 git worktree add ../ab-old 123d86d && cp benchmarks/service_speed.py ../ab-old/benchmarks/  # last round's server
