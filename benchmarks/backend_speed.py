@@ -261,7 +261,7 @@ def main(argv: list[str] | None = None) -> None:
     runs = [
         (name, layers)
         for name in args.backend or ["bert"]
-        for layers in (args.bert_layers or [None] if name == "bert" else [None])
+        for layers in ((args.bert_layers or [None]) if name == "bert" else [None])
     ]
     for name, layers in runs:
         backend = create_backend(name, **options(name, args, layers))

@@ -342,8 +342,10 @@ def measure_throughput(args: argparse.Namespace, port: int) -> dict:
             for _ in range(args.rounds)
         )
         concurrent = asyncio.run(load(port, args.clients, payloads, requests_each=args.requests))
-        runs.append({"batch_items_per_s": args.batch * args.rounds / batch_time, "concurrent": concurrent})
-        runs[-1]["ratio"] = concurrent["items_per_s"] / runs[-1]["batch_items_per_s"]
+        rate = args.batch * args.rounds / batch_time
+        runs.append(
+            {"batch_items_per_s": rate, "concurrent": concurrent, "ratio": concurrent["items_per_s"] / rate}
+        )
     batch_rate = statistics.median(r["batch_items_per_s"] for r in runs)
     median_run = sorted(runs, key=lambda r: r["concurrent"]["items_per_s"])[len(runs) // 2]
     concurrent = {**median_run["concurrent"], "errors": sum(r["concurrent"]["errors"] for r in runs)}

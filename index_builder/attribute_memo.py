@@ -33,8 +33,10 @@ class MemoAttributeRuler:
 
     def __init__(self, ruler: AttributeRuler) -> None:
         from spacy.matcher import Matcher
+        from spacy.tokens._retokenize import set_token_attrs  # what the stock ruler applies them with
 
         self.ruler = ruler
+        self._set_attrs = set_token_attrs
         self._positions = Matcher(ruler.vocab, validate=False)
         self._rule_of: dict[int, int] = {}  # key of a one-token rule -> the rule
         self._longer: dict[int, list[tuple[int, tuple[int, ...]]]] = {}  # first position's key -> patterns
@@ -80,12 +82,10 @@ class MemoAttributeRuler:
         return sorted(matches)
 
     def __call__(self, doc: Doc) -> Doc:
-        from spacy.tokens._retokenize import set_token_attrs  # what the stock ruler applies them with
-
         attrs: list[dict[Any, Any]] = self.ruler.attrs
         for rule, start, end in self.match(doc):
             index = self.ruler.indices[rule]
-            set_token_attrs(doc[start + index if index >= 0 else end + index], attrs[rule])
+            self._set_attrs(doc[start + index if index >= 0 else end + index], attrs[rule])
         return doc
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:

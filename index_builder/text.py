@@ -96,8 +96,9 @@ def _blas() -> ThreadpoolController:
 
 @lru_cache(maxsize=1)
 def _components() -> list[tuple[str, Any]]:
-    """The pipeline's components as `_run` calls them: the attribute ruler with its one-token matches
-    remembered (`index_builder.attribute_memo`; the same annotations, it was a tenth of the tagging time)."""
+    """The pipeline's components as `_run` calls them: the attribute ruler with each kind of token's pattern
+    matches remembered (`index_builder.attribute_memo`; the same annotations, it was a tenth of the tagging
+    time)."""
     from spacy.pipeline import AttributeRuler
 
     return [
