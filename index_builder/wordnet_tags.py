@@ -26,6 +26,14 @@ OPEN_TAGS = {
 CLOSED_TAGS = {"RP": ("ADV",), "DT": ("ADJ",), "PDT": ("ADJ", "ADV", "NOUN"), "CD": ("ADJ", "NOUN")}
 # WordNet lists comparatives and superlatives with senses of their own (better, best, earlier) as lemmas.
 DEGREE_TAGS = frozenset(("JJR", "JJS", "RBR", "RBS"))
+# ... but SemCor's annotators use them only where they are common: a comparative or superlative is its own lemma
+# when its sense-tagged count is at least this share of its base's (better: 100 of good's 256; larger: 52 of
+# 141), else the base (higher: 11 of 204 -> high; earlier: 0 -> early). Chosen on SemCor's gold tags
+# (`benchmarks/tagging_rules.py`).
+DEGREE_SHARE = 0.1
+# A word the tagger reads as an uninflected adverb is that adverb where WordNet has it ("further", not far;
+# "best", not well), as SemCor annotates it. Chosen on SemCor per tag: only RB gains.
+AS_WRITTEN_TAGS = frozenset(("RB",))
 
 
 # Where a participle or a proper noun stands before a noun, after one of these tags (or first), WordNet and the
@@ -42,6 +50,16 @@ ATTRIBUTIVE_AFTER = {
 # and modals are never taken so (`benchmarks/tagging_rules.py` scores it).
 TARGET_TAGS = frozenset(("IN", "UH", "FW", "CC", "EX"))
 PUNCTUATION = "()[]{}/.,;:!?\"'*"  # stripped from a word WordNet lacks: cos() -> cos
+# WordNet writes a phrase's pronoun as "oneself" or "one's": kept to himself -> keep_to_oneself, lost her
+# temper -> lose_one's_temper.
+GENERIC_PRONOUNS = {
+    **dict.fromkeys(
+        ("myself", "yourself", "himself", "herself", "itself", "ourselves", "themselves"), "oneself"
+    ),
+    **dict.fromkeys(("my", "your", "his", "her", "its", "our", "their"), "one's"),
+}
+# Symbols WordNet lacks, as the noun it has for them ("20 %" -> percent), as the evaluation sets annotate them.
+SYMBOL_WORDS = {"%": "percent", "$": "dollar", "£": "pound", "€": "euro", "¥": "yen", "°": "degree"}
 
 
 class WordTag(NamedTuple):
@@ -82,15 +100,41 @@ def wordnet_lemma(word: str, tagger_lemma: str, pos: str, tag: str = "") -> str 
 
     Candidates are the word and WordNet's morphology of it (in each compound spelling), else the tagger's
     lemma likewise (for compounds of inflected words: took place -> take_place); several are ranked by
-    WordNet's tag counts (hoped -> hope, not hop), the tagger's lemma first on ties.
+    WordNet's tag counts (hoped -> hope, not hop), then `_tie_break`. An abbreviation WordNet knows as written
+    is that lemma (`_abbreviation`); an adverb as written: `AS_WRITTEN_TAGS`; a comparative or superlative:
+    `DEGREE_SHARE`.
     """
-    if tag in DEGREE_TAGS and knows(word, pos):
-        return normalise_lemma(word)
+    own = normalise_lemma(word)
+    if (abbreviation := _abbreviation(own, pos)) is not None:
+        return abbreviation
     candidates = _known_forms(word, pos) or _known_forms(tagger_lemma, pos)
     if len(candidates) <= 1:
         return candidates[0] if candidates else None
+    if tag in AS_WRITTEN_TAGS and own in candidates:
+        return own
     preferred = normalise_lemma(tagger_lemma)
-    return max(candidates, key=lambda lemma: (_tag_count(lemma, pos), lemma == preferred))
+    best = max(candidates, key=lambda lemma: (_tag_count(lemma, pos), *_tie_break(lemma, own, preferred)))
+    if tag in DEGREE_TAGS and own in candidates and own != best:
+        return own if _tag_count(own, pos) >= DEGREE_SHARE * _tag_count(best, pos) else best
+    return best
+
+
+def _tie_break(lemma: str, own: str, preferred: str) -> tuple[bool, ...]:
+    """Between lemmas of equal tag counts: the word as written (tears, not tear: SemCor's choice), then the
+    tagger's lemma."""
+    return lemma == own, lemma == preferred
+
+
+def _abbreviation(lemma: str, pos: str) -> str | None:
+    """An abbreviation WordNet knows as written is that lemma (No. -> no., not the word no; Calif. -> calif.,
+    not the caliph), without its period where WordNet spells it so for exactly the same synsets (Mr. -> mr), as
+    SemCor writes fig and cm; None for a word that is not such an abbreviation."""
+    if not lemma.endswith(".") or not knows(lemma, pos):
+        return None
+    bare = lemma[:-1]
+    synsets = {sense.synset for sense in inventory().senses(lemma, pos)}
+    same = knows(bare, pos) and {sense.synset for sense in inventory().senses(bare, pos)} == synsets
+    return bare if same else lemma
 
 
 def _known_forms(form: str, pos: str) -> list[str]:
@@ -124,7 +168,10 @@ def resolve_word(word: str, tag: str, tagger_lemma: str) -> WordTag:
 
     An open-class word WordNet lacks under its tag's POS takes the POS under which WordNet has the most senses
     of it (a participle as an adjective, a gerund as a noun); one WordNet lacks everywhere keeps the tag's POS.
+    A symbol is the noun WordNet has for it (`SYMBOL_WORDS`), whatever its tag.
     """
+    if word in SYMBOL_WORDS:
+        return WordTag(SYMBOL_WORDS[word], "NOUN", True)
     fallback = normalise_lemma(tagger_lemma) or word
     options = (OPEN_TAGS[tag],) if tag in OPEN_TAGS else CLOSED_TAGS.get(tag, ())
     for pos in options:
@@ -141,14 +188,26 @@ def resolve_word(word: str, tag: str, tagger_lemma: str) -> WordTag:
 
 
 def _known_part(word: str, pos: str) -> WordTag | None:
-    """For a word WordNet lacks everywhere: the word without surrounding punctuation ('cos()' -> cos), else
-    the first part of a hyphenated word ('benefit-seeking' -> benefit), as the evaluation sets annotate them;
-    under `pos` where WordNet has the part there, else under the POS with most senses."""
+    """For a word WordNet lacks everywhere: the word without surrounding punctuation ('cos()' -> cos), else the
+    first of alternatives joined by a slash ('districts/states' -> district), else a hyphenated word with its
+    first part's base form ('highest-pitched' -> high-pitched), else its first part ('benefit-seeking' ->
+    benefit), as the evaluation sets annotate them; under `pos` where WordNet has the part there, else under
+    the POS with most senses."""
     core = word.strip(PUNCTUATION)
     parts = [core] if core and core != word else []
-    if "-" in core.strip("-"):
-        parts.append(core.strip("-").split("-")[0])
+    if "/" in core:
+        parts.append(core.split("/")[0])
+    elif "-" in core.strip("-"):
+        first, rest = core.strip("-").split("-", 1)
+        parts += [*_based_compounds(first, rest), first]
     return next((known for part in parts if (known := _best_known(part, part, pos))), None)
+
+
+def _based_compounds(first: str, rest: str) -> list[str]:
+    """A hyphenated word with its inflected first part as WordNet's base forms of it: highest, pitched ->
+    [high-pitched] (WordNet lists such compounds under the base form, and its morphology does not reach them)."""
+    bases = dict.fromkeys(base for pos in CONTENT_POS for base in inventory().bases(first.lower(), pos))
+    return [f"{base}-{rest}" for base in bases if base != first.lower()]
 
 
 def resolve_in_context(word: str, tag: str, tagger_lemma: str, before: str, after: str) -> WordTag:
@@ -169,9 +228,16 @@ def compound(
 
     `gaps` join the words ('_' where the text has a space, '' where it has none, as in 'mother-in-law'). The
     POS is the head word's (`head_pos`) when WordNet knows the compound there, else the one with most senses.
+    A compound WordNet lacks as written is tried with its pronouns as WordNet writes them (`GENERIC_PRONOUNS`).
     """
-    joined = ["".join(w + g for w, g in zip(words, [*gaps, ""], strict=True)) for words in (lemmas, forms)]
-    return _best_known(joined[1], joined[0], head_pos) or WordTag(normalise_lemma(joined[0]), head_pos, False)
+
+    def join(words: Sequence[str]) -> str:
+        return "".join(w + g for w, g in zip(words, [*gaps, ""], strict=True))
+
+    literal = join(forms), join(lemmas)
+    generic = tuple(join([GENERIC_PRONOUNS.get(w, w) for w in words]) for words in (forms, lemmas))
+    found = _best_known(*literal, head_pos) or (generic != literal and _best_known(*generic, head_pos))
+    return found or WordTag(normalise_lemma(literal[1]), head_pos, False)
 
 
 def as_target(word: str, tag: str, tagger_lemma: str) -> WordTag | None:

@@ -83,6 +83,9 @@ MORE = [
     ("The increased demand surprised the company.", "increased", "increased", "ADJ"),
     ("Sales have increased sharply this year.", "increased", "increase", "VERB"),
     ("She moved to a European country.", "European", "european", "ADJ"),
+    ("Prices rose by higher margins.", "higher", "high", "ADJ"),
+    ("Mr. Baldwin says so.", "Mr.", "mr", "NOUN"),
+    ("Rates rose 20 % last year.", "%", "percent", "NOUN"),
 ]
 
 
@@ -172,6 +175,7 @@ def test_tokens_are_tagged_as_given_never_retokenised():
         (["Children", "love", "ice cream", "."], 2, "ice_cream", "NOUN"),
         (["She", "gave up", "smoking", "."], 1, "give_up", "VERB"),
         (["The", "paper work", "was", "done", "."], 1, "paperwork", "NOUN"),
+        (["He", "kept to himself", "."], 1, "keep_to_oneself", "VERB"),
     ],
 )
 def test_multi_word_token_is_one_unit(words, position, lemma, pos):

@@ -28,7 +28,18 @@ from index_builder.wordnet_tags import (
         ),  # morphology of the word before the tagger's lemma
         ("geese", "NNS", "geese", ("goose", "NOUN", True)),
         ("better", "JJR", "well", ("better", "ADJ", True)),  # WordNet lists the comparative itself
-        ("larger", "JJR", "large", ("larger", "ADJ", True)),
+        ("larger", "JJR", "large", ("larger", "ADJ", True)),  # ... and it is common enough (52 of 141)
+        ("higher", "JJR", "high", ("high", "ADJ", True)),  # rare beside its base (11 of 204): the base
+        ("earlier", "JJR", "early", ("early", "ADJ", True)),
+        ("further", "RB", "far", ("further", "ADV", True)),  # an uninflected adverb as written
+        ("Mr.", "NNP", "Mr.", ("mr", "NOUN", True)),  # the same synsets without the period: SemCor's spelling
+        ("No.", "NN", "no.", ("no.", "NOUN", True)),  # a number, not the word no
+        ("Calif.", "NNP", "Calif.", ("calif.", "NOUN", True)),  # California, not the caliph
+        ("ft.", "NNP", "ft.", ("ft", "NOUN", True)),  # WordNet has it only without the period
+        ("tears", "NNS", "tear", ("tears", "NOUN", True)),  # equal tag counts: the word as written
+        ("%", "NN", "%", ("percent", "NOUN", True)),  # a symbol: the noun WordNet has for it
+        ("$", "$", "$", ("dollar", "NOUN", True)),
+        ("highest-pitched", "JJ", "highest-pitched", ("high-pitched", "ADJ", True)),  # base of the first part
         ("English", "NNP", "English", ("english", "NOUN", True)),
         ("co-signers", "NNS", "co-signer", ("cosigner", "NOUN", True)),  # WordNet spells it without hyphen
         ("up", "RP", "up", ("up", "ADV", True)),  # particles are WordNet adverbs
@@ -44,6 +55,7 @@ from index_builder.wordnet_tags import (
         ("cos()", "NNP", "cos()", ("cos", "NOUN", True)),  # unknown with punctuation: the word inside
         ("benefit-seeking", "NN", "benefit-seeking", ("benefit", "NOUN", True)),  # unknown: its first part
         ("three-story", "JJ", "three-story", ("three", "ADJ", True)),
+        ("districts/states", "NNS", "districts/state", ("district", "NOUN", True)),  # the first alternative
         ("xyzzyx-dog", "NN", "xyzzyx-dog", ("xyzzyx-dog", "NOUN", False)),  # an unknown first part: unknown
         (".", ".", ".", (".", None, False)),
     ],
@@ -113,6 +125,20 @@ def test_wordnet_lemma_unknown_is_none():
         ),
         (["of", "course"], ["of", "course"], ["_"], "NOUN", ("of_course", "ADV", True)),  # WordNet: only ADV
         (["red", "dog"], ["red", "dogs"], ["_"], "NOUN", ("red_dog", "NOUN", False)),
+        (  # WordNet writes the pronoun of a phrase as "oneself" or "one's"
+            ["keep", "to", "himself"],
+            ["kept", "to", "himself"],
+            ["_", "_"],
+            "VERB",
+            ("keep_to_oneself", "VERB", True),
+        ),
+        (
+            ["lose", "her", "temper"],
+            ["lost", "her", "temper"],
+            ["_", "_"],
+            "VERB",
+            ("lose_one's_temper", "VERB", True),
+        ),
     ],
 )
 def test_compound(lemmas, forms, gaps, head_pos, expected):
