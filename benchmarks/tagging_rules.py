@@ -1,12 +1,15 @@
-"""Which context rules of `index_builder.wordnet_tags.ATTRIBUTIVE_AFTER` earn their place, chosen on SemCor.
+"""Which rules of `index_builder.wordnet_tags` earn their place, chosen on SemCor.
 
     .venv/bin/python benchmarks/tagging_rules.py --json results/tagging_rules.json
 
 spaCy tags SemCor (the training corpus, whose gold lemma and POS follow the same conventions as the
-evaluation sets) and ALL once; then each variant of the rule table (none, participles before a noun, and
-proper nouns before a noun as well) resolves the tagged words with `resolve_in_context`, as `text.tag_doc`
-does (and the last also takes function words as `text.resolve` takes a query's target), and is scored on the instances of one word: the share whose predicted lemma and POS are the gold ones.
-ALL is reported beside SemCor, never used to choose.
+evaluation sets) and ALL once. Then the rules are switched on one after another, in the order they were
+added, and every instance is resolved as the service resolves a query's target (`text.tag_doc`, a multi-word
+instance merged by `text.merge`, then `text.resolve`): the score is the share of instances whose predicted
+lemma and POS are both the gold ones. A rule is kept when it gains on SemCor; ALL is reported beside it, never
+used to choose. The share of `DEGREE_SHARE` is swept on SemCor as well. The fallbacks for a word WordNet lacks
+(the word inside its punctuation, the first of slashed alternatives, a hyphenated word's first part) are on in
+every row: they change nothing on SemCor.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
@@ -26,45 +31,95 @@ from index_builder import wordnet_tags
 from index_builder.corpus import Sentence, read_corpus
 from index_builder.inventory import normalise_lemma
 from index_builder.paths import eval_paths, semcor_paths
-from index_builder.text import BATCH_SIZE, _run, _words_doc
+from index_builder.text import BATCH_SIZE, _run, _token_of, _words_doc, resolve, tag_doc
 
-SHIPPED = dict(wordnet_tags.ATTRIBUTIVE_AFTER)
-VARIANTS = {  # name: (rule table, whether a function word asked about by name is taken as a content word)
-    "no context rules": ({}, False),
-    "participles (VBN) before a noun": ({"VBN": SHIPPED["VBN"]}, False),
-    "+ gerunds (VBG) before a noun": ({tag: SHIPPED[tag] for tag in ("VBN", "VBG")}, False),
-    "+ proper nouns (NNP) before a noun": (SHIPPED, False),
-    "+ function words asked about by name (shipped)": (SHIPPED, True),
+SHIPPED = {
+    name: getattr(wordnet_tags, name)
+    for name in (
+        "ATTRIBUTIVE_AFTER",
+        "TARGET_TAGS",
+        "DEGREE_SHARE",
+        "_abbreviation",
+        "AS_WRITTEN_TAGS",
+        "_tie_break",
+        "_based_compounds",
+        "GENERIC_PRONOUNS",
+        "SYMBOL_WORDS",
+    )
 }
-Word = tuple[
-    str, str, str, str, str, str, str
-]  # text, tag, spaCy lemma, tag before, tag after, gold lemma, POS
+OFF: dict[str, Any] = {  # each rule switched off: the behaviour before it was added
+    "ATTRIBUTIVE_AFTER": {},
+    "TARGET_TAGS": frozenset(),
+    "DEGREE_SHARE": 0.0,  # a comparative WordNet knows is always its own lemma
+    "_abbreviation": lambda lemma, pos: None,
+    "AS_WRITTEN_TAGS": frozenset(),
+    "_tie_break": lambda lemma, own, preferred: (lemma == preferred,),
+    "_based_compounds": lambda first, rest: [],
+    "GENERIC_PRONOUNS": {},
+    "SYMBOL_WORDS": {},
+}
+ATTRIBUTIVE = SHIPPED["ATTRIBUTIVE_AFTER"]
+STEPS: list[tuple[str, dict[str, Any]]] = [  # (label, what it switches on), cumulative
+    ("no rules", {}),
+    ("participles (VBN) before a noun", {"ATTRIBUTIVE_AFTER": {"VBN": ATTRIBUTIVE["VBN"]}}),
+    ("+ gerunds (VBG) before a noun", {"ATTRIBUTIVE_AFTER": {t: ATTRIBUTIVE[t] for t in ("VBN", "VBG")}}),
+    ("+ proper nouns (NNP) before a noun", {"ATTRIBUTIVE_AFTER": ATTRIBUTIVE}),
+    ("+ function words asked about by name", {"TARGET_TAGS": SHIPPED["TARGET_TAGS"]}),
+    ("+ rare comparatives as their base (higher -> high)", {"DEGREE_SHARE": SHIPPED["DEGREE_SHARE"]}),
+    ("+ abbreviations as written (No. -> no.)", {"_abbreviation": SHIPPED["_abbreviation"]}),
+    ("+ adverbs as written (further, not far)", {"AS_WRITTEN_TAGS": SHIPPED["AS_WRITTEN_TAGS"]}),
+    ("+ ties to the word as written (tears)", {"_tie_break": SHIPPED["_tie_break"]}),
+    ("+ base of a hyphenated word's first part", {"_based_compounds": SHIPPED["_based_compounds"]}),
+    ("+ pronouns as WordNet writes them (oneself)", {"GENERIC_PRONOUNS": SHIPPED["GENERIC_PRONOUNS"]}),
+    ("+ symbols as words (% -> percent): shipped", {"SYMBOL_WORDS": SHIPPED["SYMBOL_WORDS"]}),
+]
+DEGREE_SHARES = (0.0, 0.05, 0.08, 0.1, 0.15, 0.2, 0.3)
 
 
-def tagged_words(sentences: list[Sentence], label: str) -> Iterator[Word]:
-    """Each one-word instance with spaCy's tags of it and of its neighbours, and its gold lemma and POS."""
+@dataclass
+class Tagged:
+    """One corpus tagged by spaCy once: per sentence its doc and which words each token owns."""
+
+    sentences: list[Sentence]
+    docs: list[Any]
+    owners: list[list[list[int]]]
+
+
+def tag_corpus(sentences: list[Sentence], label: str) -> Tagged:
+    docs, owners = [], []
     for start in tqdm(range(0, len(sentences), BATCH_SIZE), desc=f"tagging {label}", unit="batch"):
-        batch = sentences[start : start + BATCH_SIZE]
-        prepared = [_words_doc(tuple(s.words)) for s in batch]
-        docs = _run([doc for doc, _ in prepared], sentences=False)
-        for sentence, doc, (_, owners) in zip(batch, docs, prepared, strict=True):
-            tags = ["", *(tok.tag_ for tok in doc), ""]
-            for instance in sentence.instances:
-                if len(owners[instance.position]) == 1:
-                    i = owners[instance.position][0]
-                    tok = doc[i]
-                    yield tok.text, tok.tag_, tok.lemma_, tags[i], tags[i + 2], instance.lemma, instance.pos
+        prepared = [_words_doc(tuple(s.words)) for s in sentences[start : start + BATCH_SIZE]]
+        docs += _run([doc for doc, _ in prepared], sentences=False)
+        owners += [own for _, own in prepared]
+    return Tagged(sentences, docs, owners)
 
 
-def accuracy(words: list[Word], table: dict, targets: bool) -> float:
-    wordnet_tags.ATTRIBUTIVE_AFTER = table
-    right = 0
-    for text, tag, lemma, before, after, gold_lemma, gold_pos in words:
-        word = wordnet_tags.resolve_in_context(text, tag, lemma, before, after)
-        if targets and word.pos is None:
-            word = wordnet_tags.as_target(text, tag, lemma) or word
-        right += (word.lemma, word.pos) == (normalise_lemma(gold_lemma), gold_pos)
-    return 100 * right / len(words)
+def accuracy(tagged: Tagged) -> float:
+    """Percent of the instances whose resolved lemma and POS are the gold ones, under the rules now set."""
+    wordnet_tags.resolve_word.cache_clear()
+    right = total = 0
+    for sentence, doc, owners in zip(tagged.sentences, tagged.docs, tagged.owners, strict=True):
+        words = tag_doc(doc)
+        for instance in sentence.instances:
+            token = _token_of(
+                sentence.words[instance.position], 0, [words[i] for i in owners[instance.position]]
+            )
+            lemma, pos = resolve(token)
+            right += (lemma, pos) == (normalise_lemma(instance.lemma), instance.pos)
+            total += 1
+    return 100 * right / total
+
+
+def with_rules(rules: dict[str, Any], score: Callable[[], float]) -> float:
+    """`score()` with the module's rules set as given, restored afterwards."""
+    try:
+        for name, value in rules.items():
+            setattr(wordnet_tags, name, value)
+        return score()
+    finally:
+        for name, value in SHIPPED.items():
+            setattr(wordnet_tags, name, value)
+        wordnet_tags.resolve_word.cache_clear()
 
 
 def main() -> None:
@@ -74,16 +129,24 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="write the table here")
     args = parser.parse_args()
     corpora = {"SemCor": list(read_corpus(*semcor_paths())), "ALL": list(read_corpus(*eval_paths("ALL")))}
-    words = {name: list(tagged_words(sentences, name)) for name, sentences in corpora.items()}
-    rows = []
-    for variant, (table, targets) in VARIANTS.items():
-        row = {"rules": variant, **{name: round(accuracy(w, table, targets), 3) for name, w in words.items()}}
-        rows.append(row)
-        print(f"{variant:46s} SemCor {row['SemCor']:.3f}%  ALL {row['ALL']:.3f}%")
-    wordnet_tags.ATTRIBUTIVE_AFTER = SHIPPED
+    tagged = {name: tag_corpus(sentences, name) for name, sentences in corpora.items()}
+
+    def scores(rules: dict[str, Any]) -> dict[str, float]:
+        return {name: round(with_rules(rules, lambda t=t: accuracy(t)), 3) for name, t in tagged.items()}
+
+    rows, rules = [], dict(OFF)
+    for label, switched_on in STEPS:
+        rules.update(switched_on)
+        rows.append({"rules": label, **scores(rules)})
+        print(f"{label:52s} SemCor {rows[-1]['SemCor']:.3f}%  ALL {rows[-1]['ALL']:.3f}%")
+    sweep = []
+    for share in DEGREE_SHARES:
+        sweep.append({"degree_share": share, **scores({"DEGREE_SHARE": share})})
+        print(f"DEGREE_SHARE {share:<5} SemCor {sweep[-1]['SemCor']:.3f}%  ALL {sweep[-1]['ALL']:.3f}%")
     if args.json:
-        instances = {name: len(w) for name, w in words.items()}
-        args.json.write_text(json.dumps({"instances": instances, "variants": rows}, indent=2) + "\n")
+        instances = {name: sum(len(s.instances) for s in t.sentences) for name, t in tagged.items()}
+        report = {"instances": instances, "variants": rows, "degree_share": sweep}
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
 
 
 if __name__ == "__main__":
