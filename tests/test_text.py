@@ -11,6 +11,7 @@ from index_builder.text import (
     MAX_CHARS,
     LemmaPos,
     TextError,
+    _components,
     predict_lemma_pos,
     resolve,
     resolve_in,
@@ -145,14 +146,14 @@ def test_the_tagger_multiplies_through_numpy_on_one_blas_thread(monkeypatch: pyt
         ]
 
     before, seen = numpy_blas_threads(), []
-    tok2vec = pipeline().get_pipe("tok2vec")
-    original = tok2vec.pipe
+    tagger = dict(_components())["tok2vec+tagger"]  # the compiled tok2vec and tagger
+    original = tagger.pipe
 
     def pipe(docs, **kwargs):
         seen.extend(numpy_blas_threads())
         return original(docs, **kwargs)
 
-    monkeypatch.setattr(tok2vec, "pipe", pipe)
+    monkeypatch.setattr(tagger, "pipe", pipe)
     tag_words("The key opened the old wooden door, which they painted.")
     assert before and seen == [1] and numpy_blas_threads() == before
 
