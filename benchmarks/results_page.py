@@ -501,7 +501,10 @@ def service_speed() -> list[str]:
     each = ", ".join(f"{run['ratio']:.2f}" for run in throughput["runs"])
     rows = [
         f"| single request p50 / bare forward pass p50 | {single['ratio_p50']:.2f}x | <= 1.25x |",
-        f"| spaCy preprocessing p50 / forward pass p50 | {single['preprocessing']['share']:.0%} | <= 20% |",
+        (
+            f"| spaCy preprocessing p50 / forward pass p50 | {single['preprocessing']['p50_ms']:.2f} / "
+            f"{single['preprocessing']['forward_p50_ms']:.2f} ms = {single['preprocessing']['share']:.0%} | <= 20% |"
+        ),
         f"| kNN search + explanation p50 | {data['decide']['p50_ms']:.2f} ms | < 2 ms |",
         (
             f"| {throughput['concurrent']['clients']} single-item clients / batch endpoint, items/s, median of "
@@ -523,6 +526,24 @@ def service_speed() -> list[str]:
         rows,
         "Side-by-side ratios from one run on a 2-core machine: the real server on a loopback port against the "
         "work it cannot avoid.",
+    )
+
+
+def tagging_speed() -> list[str]:
+    """results/tagging_speed.json: the service's tagging against spaCy's own components, alternated."""
+    data = read_json("tagging_speed.json")
+    if not data:
+        return []
+    return table(
+        "Tagging a request's sentence (`benchmarks/tagging_speed.py`)",
+        ["tokens", "spaCy's components p50", "the service's tagging p50", "ratio"],
+        [
+            f"| {r['tokens']} | {r['stock_ms']:.2f} ms | {r['service_ms']:.2f} ms | {r['service_ms'] / r['stock_ms']:.2f}x |"
+            for r in data["rows"]
+        ],
+        f"The same tags both ways, alternated {data['repeats']:,} times per sentence on one BLAS thread: the "
+        "service runs tok2vec and the tagger as one numpy function (`index_builder/compiled_tagger.py`) and "
+        "the attribute ruler memoised (`index_builder/attribute_memo.py`).",
     )
 
 
@@ -651,6 +672,7 @@ def main() -> None:
         *index_costs(),
         *encoder_depth(),
         *service_speed(),
+        *tagging_speed(),
         *scale_out(),
         *full_grids(tables),
         *layer_sweep(["layer_sweep.json"], "MiniLM", "0 (embeddings) to 6 (last)"),
@@ -869,6 +891,7 @@ python benchmarks/knn_scale.py --index indexes/bert-minilm --index /tmp/scale10/
 python benchmarks/backend_speed.py --backend bert --bert-model mpnet --bert-layers=-4,-3,-2,-1 --bert-layers 5 \\
     -n 100 --repeat 2 --json results/encoder_depth.json
 python benchmarks/service_speed.py --index indexes/minilm-wordnet --json results/service_speed.json
+python benchmarks/tagging_speed.py --json results/tagging_speed.json
 python benchmarks/sense_map_speed.py --index indexes/minilm-wordnet --json results/sense_map_speed.json
 git worktree add ../ab-old 123d86d && cp benchmarks/service_speed.py ../ab-old/benchmarks/  # last round's server
 for i in 1 2; do for side in old main; do    # alternated, same index and benchmark: results/serving_ab/
