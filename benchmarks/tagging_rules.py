@@ -7,18 +7,21 @@ evaluation sets) and ALL once. Then the rules are switched on one after another,
 added, and every instance is resolved as the service resolves a query's target (`text.tag_doc`, a multi-word
 instance merged by `text.merge`, then `text.resolve`): the score is the share of instances whose predicted
 lemma and POS are both the gold ones. A rule is kept when it gains on SemCor; ALL is reported beside it, never
-used to choose. The share of `DEGREE_SHARE` is swept on SemCor as well. The fallbacks for a word WordNet lacks
-(the word inside its punctuation, the first of slashed alternatives, a hyphenated word's first part) are on in
-every row: they change nothing on SemCor.
+used to choose. Each row also counts the instances it gains and loses against the row before, with a sign
+test of that split. The share of `DEGREE_SHARE` is swept on SemCor as well (each share against the shipped
+rules). The fallbacks for a word WordNet lacks (the word inside its punctuation, the first of slashed
+alternatives, a hyphenated word's first part) are on in every row: they change nothing on SemCor.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -94,10 +97,10 @@ def tag_corpus(sentences: list[Sentence], label: str) -> Tagged:
     return Tagged(sentences, docs, owners)
 
 
-def accuracy(tagged: Tagged) -> float:
-    """Percent of the instances whose resolved lemma and POS are the gold ones, under the rules now set."""
+def correct(tagged: Tagged) -> list[bool]:
+    """Per instance, whether its resolved lemma and POS are the gold ones, under the rules now set."""
     wordnet_tags.resolve_word.cache_clear()
-    right = total = 0
+    right = []
     for sentence, doc, owners in zip(tagged.sentences, tagged.docs, tagged.owners, strict=True):
         words = tag_doc(doc)
         for instance in sentence.instances:
@@ -105,12 +108,11 @@ def accuracy(tagged: Tagged) -> float:
                 sentence.words[instance.position], 0, [words[i] for i in owners[instance.position]]
             )
             lemma, pos = resolve(token)
-            right += (lemma, pos) == (normalise_lemma(instance.lemma), instance.pos)
-            total += 1
-    return 100 * right / total
+            right.append((lemma, pos) == (normalise_lemma(instance.lemma), instance.pos))
+    return right
 
 
-def with_rules(rules: dict[str, Any], score: Callable[[], float]) -> float:
+def with_rules(rules: dict[str, Any], score: Callable[[], list[bool]]) -> list[bool]:
     """`score()` with the module's rules set as given, restored afterwards."""
     try:
         for name, value in rules.items():
@@ -122,6 +124,25 @@ def with_rules(rules: dict[str, Any], score: Callable[[], float]) -> float:
         wordnet_tags.resolve_word.cache_clear()
 
 
+def sign_test(gained: int, lost: int) -> float:
+    """Two-sided exact sign test: how likely a split at least this uneven is if a change is a coin flip."""
+    n = gained + lost
+    if n == 0:
+        return 1.0
+    tail = sum(math.comb(n, k) for k in range(min(gained, lost) + 1))
+    return min(1.0, float(Fraction(2 * tail, 2**n)))
+
+
+def compared(now: list[bool], before: list[bool] | None) -> dict[str, Any]:
+    """Percent right, and against the previous row: instances gained, lost, and the sign test's p."""
+    row: dict[str, Any] = {"percent": round(100 * sum(now) / len(now), 3)}
+    if before is not None:
+        gained = sum(a and not b for a, b in zip(now, before, strict=True))
+        lost = sum(b and not a for a, b in zip(now, before, strict=True))
+        row |= {"gained": gained, "lost": lost, "p": round(sign_test(gained, lost), 4)}
+    return row
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -131,18 +152,22 @@ def main() -> None:
     corpora = {"SemCor": list(read_corpus(*semcor_paths())), "ALL": list(read_corpus(*eval_paths("ALL")))}
     tagged = {name: tag_corpus(sentences, name) for name, sentences in corpora.items()}
 
-    def scores(rules: dict[str, Any]) -> dict[str, float]:
-        return {name: round(with_rules(rules, lambda t=t: accuracy(t)), 3) for name, t in tagged.items()}
+    def scores(rules: dict[str, Any]) -> dict[str, list[bool]]:
+        return {name: with_rules(rules, lambda t=t: correct(t)) for name, t in tagged.items()}
 
-    rows, rules = [], dict(OFF)
+    rows, rules, before = [], dict(OFF), None
     for label, switched_on in STEPS:
         rules.update(switched_on)
-        rows.append({"rules": label, **scores(rules)})
-        print(f"{label:52s} SemCor {rows[-1]['SemCor']:.3f}%  ALL {rows[-1]['ALL']:.3f}%")
+        now = scores(rules)
+        row = {"rules": label, **{n: compared(now[n], before[n] if before else None) for n in now}}
+        rows.append(row)
+        before = now
+        print(f"{label:52s} " + "  ".join(f"{n} {row[n]}" for n in now))
     sweep = []
     for share in DEGREE_SHARES:
-        sweep.append({"degree_share": share, **scores({"DEGREE_SHARE": share})})
-        print(f"DEGREE_SHARE {share:<5} SemCor {sweep[-1]['SemCor']:.3f}%  ALL {sweep[-1]['ALL']:.3f}%")
+        now = scores({"DEGREE_SHARE": share})
+        sweep.append({"degree_share": share, **{n: compared(now[n], before[n]) for n in now}})
+        print(f"DEGREE_SHARE {share:<5} " + "  ".join(f"{n} {sweep[-1][n]}" for n in now))
     if args.json:
         instances = {name: sum(len(s.instances) for s in t.sentences) for name, t in tagged.items()}
         report = {"instances": instances, "variants": rows, "degree_share": sweep}
