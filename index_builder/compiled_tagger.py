@@ -173,6 +173,8 @@ def compile_tagger(tok2vec: Any, tagger: Any) -> CompiledTagger | None:
     """The compiled pipe for these two components, or None where their models are not the architecture it
     mirrors (hash embeddings, one maxout reduction, residual window-1 maxout blocks, a softmax tagger on
     tok2vec's listener, all on numpy)."""
+    from thinc.api import NumpyOps
+
     model = tok2vec.model
     features, embeds = _layers(model, "extract_features"), _layers(model, "hashembed")
     maxouts, norms = _layers(model, "maxout"), _layers(model, "layernorm")
@@ -191,7 +193,7 @@ def compile_tagger(tok2vec: Any, tagger: Any) -> CompiledTagger | None:
         and len(softmax) == 1
         and not softmax[0].attrs.get("softmax_normalize")
         and tagger.model.layers[0].name == "tok2vec-listener"
-        and type(model.ops).__name__ == "NumpyOps"
+        and isinstance(model.ops, NumpyOps)
     )
     if not shaped:
         return None
